@@ -1,0 +1,30 @@
+"""The seed's mathematics in NumPy, and nothing but NumPy.
+
+Logistic regression (§2–3), the one-hidden-layer network (§4), backpropagation (§5)
+and gradient descent (eq. 20), vectorised over the batch. Equation numbers in the
+docstrings refer to ``neural-network-mathematics.txt``.
+"""
+
+from .activations import ACTIVATIONS, Activation, get_activation, sigmoid
+from .gradcheck import numerical_gradients, relative_error
+from .initializers import INITIALIZERS, get_initializer
+from .losses import binary_cross_entropy
+from .models import MLP, LogisticRegression, design_matrix
+from .training import History, fit
+
+__all__ = [
+    "ACTIVATIONS",
+    "INITIALIZERS",
+    "MLP",
+    "Activation",
+    "History",
+    "LogisticRegression",
+    "binary_cross_entropy",
+    "design_matrix",
+    "fit",
+    "get_activation",
+    "get_initializer",
+    "numerical_gradients",
+    "relative_error",
+    "sigmoid",
+]
