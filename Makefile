@@ -7,9 +7,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
+PORT ?= 5000
+MLRUNS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lock run test test-fast bench clean
+.PHONY: help setup lock run sweep ui test test-fast bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,10 +31,14 @@ lock: ## Re-resolve requirements.in into requirements.lock (needs the package in
 	  .lock-venv/bin/pip freeze --all --disable-pip-version-check | grep -vE '^(pip|chainrule)[ =@]'; } > requirements.lock
 	rm -rf .lock-venv
 
-run: setup ## Run the main experiment (extra Hydra overrides: ARGS="...")
-	@echo "make run: the training pipeline (Hydra + MLflow) arrives with the pipeline issue;" >&2
-	@echo "until then the NumPy core is usable from Python: see README.md." >&2
-	@exit 1
+run: setup ## Train, score and log the default experiment (Hydra overrides: ARGS="train.lr=0.5")
+	$(PY) pipelines/train.py $(ARGS)
+
+sweep: setup ## The seed's learning-rate grid x {logistic, mlp} as a Hydra multirun (ARGS="...")
+	$(PY) pipelines/train.py sweep=lr_grid $(ARGS)
+
+ui: setup ## The MLflow UI on 127.0.0.1:$(PORT) over mlruns/ (PORT=5001 to change; Ctrl-C stops)
+	$(PY) pipelines/ui.py port=$(PORT) $(ARGS)
 
 test: setup ## Run the whole test suite, slow tests included (what CI runs)
 	$(PY) -m pytest $(ARGS)
@@ -43,6 +49,7 @@ test-fast: setup ## Run the tests not marked slow
 bench: setup ## Benchmark the core against scikit-learn (time per iteration and ratios)
 	$(PY) pipelines/bench.py $(ARGS)
 
-clean: ## Remove caches and Hydra outputs (keeps mlruns/ and .venv)
+clean: ## Remove caches and Hydra outputs; keeps mlruns/ unless MLRUNS=1, and .venv
 	rm -rf .pytest_cache .hypothesis outputs multirun
 	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+	@if [ "$(MLRUNS)" = 1 ]; then echo "removing every MLflow run in mlruns/"; rm -rf mlruns/mlflow.db mlruns/artifacts; fi

@@ -1,0 +1,221 @@
+"""Config schemas, registered in Hydra's ConfigStore, and the value checks Hydra cannot do.
+
+Every group option in ``conf/`` extends one of these dataclasses (its defaults list names
+the schema), so Hydra rejects a misspelt key or a wrong type in YAML or on the command line.
+Ranges — ``lr > 0``, split sizes in (0, 1), known activation names — are checked by
+:func:`validate`, which names the key and what is allowed, before any MLflow run exists.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING, DictConfig, OmegaConf
+
+from chainrule.core import ACTIVATIONS, INITIALIZERS
+
+
+class ConfigError(ValueError):
+    """A configuration value is out of range, missing or inconsistent."""
+
+
+# -- datasets -----------------------------------------------------------------------------
+
+
+@dataclass
+class SyntheticDatasetConfig:
+    """moons, circles, xor: seeded 2-D point clouds from scikit-learn / NumPy."""
+
+    name: str = MISSING
+    n_samples: int = 500
+    noise: float = 0.2
+
+
+@dataclass
+class BreastCancerDatasetConfig:
+    """scikit-learn's bundled Wisconsin breast-cancer table (569 × 30; no download)."""
+
+    name: str = "breast_cancer"
+
+
+@dataclass
+class CsvDatasetConfig:
+    """Any CSV file read with pandas; the target column must hold exactly two values."""
+
+    name: str = "csv"
+    path: str = MISSING
+    target: str = MISSING
+    features: Optional[list[str]] = None
+
+
+# -- models -------------------------------------------------------------------------------
+
+
+@dataclass
+class LogisticModelConfig:
+    name: str = "logistic"
+    init: str = "small"
+
+
+@dataclass
+class MLPModelConfig:
+    name: str = "mlp"
+    hidden_width: int = 2
+    activation: str = "relu"
+    init: str = "he"
+
+
+# -- the rest -----------------------------------------------------------------------------
+
+
+@dataclass
+class TrainConfig:
+    lr: float = 0.1
+    iterations: int = 1000
+    batch_size: Optional[int] = None
+    shuffle: bool = True
+    l2: float = 0.0
+    dtype: str = "float64"
+    test_size: float = 0.2
+    val_size: float = 0.2
+    scale: bool = True
+
+
+@dataclass
+class TrackingConfig:
+    uri: Optional[str] = None
+    experiment: str = "chainrule"
+    log_model: bool = True
+
+
+@dataclass
+class GradientCheckConfig:
+    """One example and fixed weights (the seed's Exercise 1)."""
+
+    x: list[float] = MISSING
+    y: int = MISSING
+    params: dict[str, Any] = MISSING
+    eps: float = 1e-5
+
+
+@dataclass
+class Config:
+    dataset: Any = MISSING
+    model: Any = MISSING
+    train: TrainConfig = field(default_factory=TrainConfig)
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+    task: str = "train"
+    gradient_check: Optional[GradientCheckConfig] = None
+    seed: int = 0
+    objective: str = "val/log_loss"
+    progress: int = 10
+
+
+@dataclass
+class UIConfig:
+    host: str = "127.0.0.1"
+    port: int = 5000
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+
+
+def register() -> None:
+    """Register the schemas under the names the YAML defaults lists use."""
+    cs = ConfigStore.instance()
+    # Under schema/, not in the groups themselves, so `model=` lists only real options.
+    cs.store(group="schema", name="config", node=Config)
+    cs.store(group="schema/dataset", name="synthetic", node=SyntheticDatasetConfig)
+    cs.store(group="schema/dataset", name="breast_cancer", node=BreastCancerDatasetConfig)
+    cs.store(group="schema/dataset", name="csv", node=CsvDatasetConfig)
+    cs.store(group="schema/model", name="logistic", node=LogisticModelConfig)
+    cs.store(group="schema/model", name="mlp", node=MLPModelConfig)
+    cs.store(group="schema/train", name="train", node=TrainConfig)
+    cs.store(group="schema", name="ui", node=UIConfig)
+
+
+register()
+
+
+# -- value checks ---------------------------------------------------------------------------
+
+TASKS = ("train", "gradient_check")
+DTYPES = ("float32", "float64")
+SYNTHETIC = ("moons", "circles", "xor")
+
+
+def _number(cfg: DictConfig, key: str, low: float, high: float = math.inf, *, open_low=False, open_high=True):
+    value = OmegaConf.select(cfg, key)
+    ok = isinstance(value, (int, float)) and math.isfinite(value)
+    ok = ok and (value > low if open_low else value >= low) and (value < high if open_high else value <= high)
+    if not ok:
+        left = "(" if open_low else "["
+        right = ")" if open_high else "]"
+        upper = "inf" if high == math.inf else f"{high:g}"
+        raise ConfigError(f"{key} must be a finite number in {left}{low:g}, {upper}{right}; got {value!r}")
+
+
+def _choice(cfg: DictConfig, key: str, allowed) -> None:
+    value = OmegaConf.select(cfg, key)
+    if value not in allowed:
+        raise ConfigError(f"{key} must be one of {', '.join(sorted(allowed))}; got {value!r}")
+
+
+def _unknown_keys(node: DictConfig, path: str = "") -> None:
+    """Reject keys a schema does not have (``+model.dropuot=0.5`` gets past Hydra's own check)."""
+    schema = OmegaConf.get_type(node)
+    if dataclasses.is_dataclass(schema):
+        allowed = [f.name for f in dataclasses.fields(schema)]
+        for key in node:
+            if key not in allowed:
+                close = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = f" (did you mean {path}{close[0]}?)" if close else ""
+                raise ConfigError(
+                    f"{path}{key} is not a setting{hint}; settings of {path.rstrip('.') or 'the config'}: {', '.join(allowed)}"
+                )
+    for key in node:
+        child = node._get_node(key)
+        if isinstance(child, DictConfig) and not child._is_none() and not child._is_missing():
+            _unknown_keys(child, f"{path}{key}.")
+
+
+def validate(cfg: DictConfig) -> None:
+    """Check what the schemas cannot: unknown added keys, required values, ranges and names.
+
+    Raises
+    ------
+    ConfigError
+        Naming the first offending key, the value received and what is allowed.
+    """
+    _unknown_keys(cfg)
+    missing = sorted(OmegaConf.missing_keys(cfg))
+    if missing:
+        raise ConfigError(f"required value(s) not set (still '???'): {', '.join(missing)}")
+    _choice(cfg, "task", TASKS)
+    _choice(cfg, "model.init", INITIALIZERS)
+    if cfg.model.name == "mlp":
+        _number(cfg, "model.hidden_width", 1)
+        _choice(cfg, "model.activation", ACTIVATIONS)
+    _number(cfg, "train.lr", 0, open_low=True)
+    _number(cfg, "train.iterations", 1)
+    if cfg.train.batch_size is not None:
+        _number(cfg, "train.batch_size", 1)
+    _number(cfg, "train.l2", 0)
+    _choice(cfg, "train.dtype", DTYPES)
+    _number(cfg, "train.test_size", 0, 1, open_low=True)
+    _number(cfg, "train.val_size", 0, 1, open_low=True)
+    if cfg.train.test_size + cfg.train.val_size >= 1:
+        raise ConfigError(
+            "train.test_size + train.val_size must be < 1 (something must be left to train on); "
+            f"got {cfg.train.test_size} + {cfg.train.val_size}"
+        )
+    _number(cfg, "seed", 0)
+    _number(cfg, "progress", 0)
+    if cfg.dataset.name in SYNTHETIC:
+        _number(cfg, "dataset.n_samples", 10)
+        _number(cfg, "dataset.noise", 0)
+    if cfg.task == "gradient_check" and cfg.gradient_check is None:
+        raise ConfigError("task=gradient_check needs a gradient_check section (see experiment=exercise1)")

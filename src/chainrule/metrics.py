@@ -1,0 +1,55 @@
+"""Scores from scikit-learn, named ``<split>/<metric>`` so the MLflow UI groups them."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import (
+    accuracy_score,
+    brier_score_loss,
+    confusion_matrix,
+    f1_score,
+    log_loss,
+    precision_score,
+    recall_score,
+    roc_auc_score,
+)
+
+
+def scores(y_true: np.ndarray, proba: np.ndarray) -> dict[str, float]:
+    """Threshold-free and thresholded (at 0.5) binary classification scores.
+
+    Parameters
+    ----------
+    y_true : ndarray of shape (n_samples,)
+        Labels 0/1.
+    proba : ndarray of shape (n_samples,)
+        Predicted probability of label 1.
+    """
+    y_pred = (proba >= 0.5).astype(np.int64)
+    return {
+        "accuracy": accuracy_score(y_true, y_pred),
+        "precision": precision_score(y_true, y_pred, zero_division=0),
+        "recall": recall_score(y_true, y_pred, zero_division=0),
+        "f1": f1_score(y_true, y_pred, zero_division=0),
+        "roc_auc": roc_auc_score(y_true, proba),
+        "log_loss": log_loss(y_true, proba, labels=[0, 1]),
+        "brier": brier_score_loss(y_true, proba),
+    }
+
+
+def evaluate(y: dict[str, np.ndarray], proba: dict[str, np.ndarray]) -> tuple[dict[str, float], dict[str, list]]:
+    """Scores and confusion matrices of every split.
+
+    Returns
+    -------
+    metrics : dict
+        ``{"train/accuracy": ..., "test/roc_auc": ..., ...}``
+    confusion : dict
+        ``{"test": [[tn, fp], [fn, tp]], ...}``
+    """
+    metrics, confusion = {}, {}
+    for split, labels in y.items():
+        for name, value in scores(labels, proba[split]).items():
+            metrics[f"{split}/{name}"] = float(value)
+        confusion[split] = confusion_matrix(labels, proba[split] >= 0.5, labels=[0, 1]).tolist()
+    return metrics, confusion

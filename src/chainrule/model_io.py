@@ -1,0 +1,61 @@
+"""Save and load a trained core model, with its feature names and scaler, as a plain ``.npz``.
+
+Only arrays of numbers and strings go in, and loading uses ``allow_pickle=False``, so opening
+a model file can never execute code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from chainrule.core import MLP, LogisticRegression
+
+
+@dataclass
+class Predictor:
+    """A core model plus what turns raw feature columns into its inputs."""
+
+    model: MLP | LogisticRegression
+    features: list[str]
+    mean: np.ndarray | None
+    scale: np.ndarray | None
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Probability of label 1 for raw (unscaled) features of shape (n_samples, n_features)."""
+        X = np.asarray(X, dtype=np.float64)
+        if self.mean is not None:
+            # the same two operations as StandardScaler.transform, so results are bit-identical
+            X = X - self.mean
+            X /= self.scale
+        return self.model.predict_proba(X)
+
+
+def save(path, model, features, scaler=None) -> None:
+    """Write ``model``'s parameters and hyperparameters, ``features`` and ``scaler`` to ``path``."""
+    meta = {"kind": "mlp" if isinstance(model, MLP) else "logistic", "dtype": model.dtype.name}
+    if isinstance(model, MLP):
+        meta |= {"activation": model.activation, "hidden_width": str(model.hidden_width)}
+    arrays = {f"param_{name}": np.asarray(p) for name, p in model.params.items()}
+    arrays |= {f"meta_{k}": np.array(v) for k, v in meta.items()}
+    arrays["features"] = np.array(features, dtype=str)
+    if scaler is not None:
+        arrays["scaler_mean"], arrays["scaler_scale"] = scaler.mean_, scaler.scale_
+    np.savez(path, **arrays)
+
+
+def load(path) -> Predictor:
+    """Rebuild the :class:`Predictor` that :func:`save` wrote (no pickle involved)."""
+    with np.load(path, allow_pickle=False) as f:
+        meta = {k[5:]: str(f[k]) for k in f.files if k.startswith("meta_")}
+        features = [str(name) for name in f["features"]]
+        if meta["kind"] == "mlp":
+            model = MLP(len(features), int(meta["hidden_width"]), meta["activation"], dtype=meta["dtype"])
+        else:
+            model = LogisticRegression(len(features), dtype=meta["dtype"])
+        for name, p in model.params.items():
+            p[...] = f[f"param_{name}"]
+        mean = f["scaler_mean"] if "scaler_mean" in f.files else None
+        scale = f["scaler_scale"] if "scaler_scale" in f.files else None
+    return Predictor(model, features, mean, scale)

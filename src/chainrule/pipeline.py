@@ -1,0 +1,188 @@
+"""One run of the pipeline: load → split → scale → build → fit → score → log.
+
+``run(cfg)`` is what ``pipelines/train.py`` calls for every Hydra job. Everything that can be
+wrong with the configuration or the data is found before an MLflow run is created; once a
+run exists, it ends FINISHED, FAILED (exception, recorded on the run) or KILLED (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+import traceback
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+from omegaconf import DictConfig, OmegaConf
+
+from chainrule import data, metrics, plots, tracking
+from chainrule.config import ConfigError, validate
+from chainrule.core import MLP, LogisticRegression, fit, numerical_gradients, relative_error
+
+log = logging.getLogger("chainrule")
+
+
+def build_model(model_cfg: DictConfig, n_features: int, seed: int, dtype: str):
+    """The core model a ``model`` config describes."""
+    if model_cfg.name == "mlp":
+        return MLP(n_features, model_cfg.hidden_width, model_cfg.activation, model_cfg.init, seed, dtype)
+    return LogisticRegression(n_features, model_cfg.init, seed, dtype)
+
+
+@contextlib.contextmanager
+def recorded_run(experiment_id: str, name: str, tags: dict[str, str]):
+    """An active MLflow run that always ends: FINISHED, FAILED with the error recorded, or KILLED.
+
+    A job started by a sweep (``$CHAINRULE_PARENT_RUN_ID`` set) becomes that run's child.
+    """
+    parent = os.environ.get(tracking.PARENT_RUN_ENV)
+    if parent:
+        tags = tags | {"chainrule.sweep": parent}
+    active = mlflow.start_run(experiment_id=experiment_id, run_name=name, tags=tags, parent_run_id=parent)
+    try:
+        yield active
+    except BaseException as error:
+        status = "KILLED" if isinstance(error, KeyboardInterrupt) else "FAILED"
+        with contextlib.suppress(Exception):  # recording must not mask the error itself
+            mlflow.set_tag("chainrule.error", f"{type(error).__name__}: {error}"[:5000])
+            mlflow.log_text(traceback.format_exc(), "error.txt")
+        mlflow.end_run(status)
+        raise
+    else:
+        mlflow.end_run("FINISHED")
+
+
+def _progress(iterations: int, lines: int):
+    """A fit() callback logging about ``lines`` progress lines per run (the seed prints every 100)."""
+    every = max(1, iterations // lines) if lines else 0
+
+    def report(i, loss, val_loss):
+        if every and (i % every == 0 or i == iterations - 1):
+            log.info("iteration %*d/%d  train/loss %.4f  val/loss %.4f", len(str(iterations)), i, iterations, loss, val_loss)
+
+    return report
+
+
+def prepare(cfg: DictConfig):
+    """Data split three ways and a freshly initialised model, or a ConfigError.
+
+    Returns
+    -------
+    splits : chainrule.data.Splits
+    model : MLP or LogisticRegression
+    """
+    table = data.load(cfg.dataset, cfg.seed)
+    splits = data.split(table, cfg.train.test_size, cfg.train.val_size, cfg.train.scale, cfg.seed)
+    n_train = len(splits.y["train"])
+    if cfg.train.batch_size is not None and cfg.train.batch_size > n_train:
+        raise ConfigError(
+            f"train.batch_size must be between 1 and the training split's {n_train} rows; got {cfg.train.batch_size}"
+        )
+    return splits, build_model(cfg.model, splits.X["train"].shape[1], cfg.seed, cfg.train.dtype)
+
+
+def train(cfg: DictConfig, model, splits, callback=None):
+    """Fit ``model`` on the training split, recording the validation loss; returns the History."""
+    return fit(
+        model, splits.X["train"], splits.y["train"], cfg.train.lr, cfg.train.iterations, cfg.train.batch_size,
+        shuffle=cfg.train.shuffle, seed=cfg.seed, l2=cfg.train.l2,
+        validation_data=(splits.X["val"], splits.y["val"]), callback=callback,
+    )
+
+
+def run(cfg: DictConfig, project_root: Path, overrides: list[str] | None = None) -> float:
+    """Run the configured task and return ``cfg.objective`` (what a sweeper optimises).
+
+    Raises
+    ------
+    chainrule.config.ConfigError
+        Before any MLflow run exists, for bad values or unusable data.
+    """
+    validate(cfg)
+    if cfg.task == "gradient_check":
+        return gradient_check(cfg, project_root)
+    splits, model = prepare(cfg)
+
+    uri = tracking.resolve_uri(cfg.tracking.uri, project_root)
+    experiment_id = tracking.use_store(uri, cfg.tracking.experiment)
+    name = tracking.run_name(cfg)
+    tags = {"chainrule.dataset": cfg.dataset.name, "chainrule.model": cfg.model.name, "chainrule.task": cfg.task}
+    if commit := tracking.git_commit(project_root):
+        tags["mlflow.source.git.commit"] = commit
+
+    with recorded_run(experiment_id, name, tags) as active:
+        run_id = active.info.run_id
+        log.info("run %s (%s): %s on %s, %d training rows", name, run_id, model, cfg.dataset.name, len(splits.y["train"]))
+        tracking.log_params(run_id, tracking.flatten(cfg))
+        mlflow.log_text(OmegaConf.to_yaml(cfg, resolve=True), "config.yaml")
+        mlflow.log_text(OmegaConf.to_yaml(OmegaConf.create(list(overrides or []))), "overrides.yaml")
+        mlflow.log_dict(splits.table.label_names, "label_mapping.json")  # original label of 0 and of 1
+        tracking.log_splits(splits, cfg.dataset.name, splits.table.source if cfg.dataset.name == "csv" else None)
+
+        start = time.perf_counter()
+        history = train(cfg, model, splits, callback=_progress(cfg.train.iterations, cfg.progress))
+        mlflow.log_metric("time/train_seconds", time.perf_counter() - start)
+        tracking.log_series(run_id, {"train/loss": history.loss, "val/loss": history.val_loss})
+        mlflow.log_figure(
+            plots.loss_curve(history.loss, history.val_loss, f"{name}: loss per iteration"), "figures/loss_curve.png"
+        )
+        if history.diverged:
+            mlflow.set_tags({"chainrule.diverged": "true", "chainrule.diverged_at": str(history.diverged_at)})
+            log.warning("run %s diverged: %s", name, history.reason)
+            return float("nan")
+
+        proba = {split: model.predict_proba(X) for split, X in splits.X.items()}
+        scores, confusion = metrics.evaluate(splits.y, proba)
+        mlflow.log_metrics(scores)
+        mlflow.log_dict(confusion, "confusion_matrix.json")
+        if cfg.tracking.log_model:
+            example = splits.raw["test"][splits.table.features].head(5)
+            p = proba["test"][:5]
+            prediction = pd.DataFrame({"probability": p, "label": (p >= 0.5).astype(np.int64)})
+            tracking.log_model({"model": model, "features": splits.table.features, "scaler": splits.scaler}, example, prediction)
+
+    log.info(
+        "run %s FINISHED: test/accuracy %.4f, test/roc_auc %.4f, %s %.4f — in the UI (make ui): %s",
+        name, scores["test/accuracy"], scores["test/roc_auc"], cfg.objective, scores[cfg.objective],
+        tracking.ui_url(uri, experiment_id, run_id),
+    )
+    return scores[cfg.objective]
+
+
+def gradient_check(cfg: DictConfig, project_root: Path) -> float:
+    """The seed's Exercise 1: backpropagation beside central differences, for fixed weights.
+
+    Prints the table and logs it as ``gradient_check.csv``; returns the largest relative error.
+    """
+    check = cfg.gradient_check
+    X, y = np.array([check.x], dtype=np.float64), np.array([check.y])
+    model = build_model(cfg.model, X.shape[1], cfg.seed, "float64")
+    for name, value in check.params.items():
+        model.params[name][...] = OmegaConf.to_object(value) if OmegaConf.is_config(value) else value
+    analytic = model.gradients(X, y)
+    numerical = numerical_gradients(model, X, y, eps=check.eps)
+    rows = [
+        {"parameter": f"{name}{list(index) if index else ''}", "analytic": a, "numerical": n, "relative_error": e}
+        for name in analytic
+        for index, a, n, e in zip(
+            np.ndindex(analytic[name].shape),
+            analytic[name].ravel(), numerical[name].ravel(), relative_error(analytic[name], numerical[name]).ravel(),
+        )
+    ]
+    table = pd.DataFrame(rows)
+    worst = float(table["relative_error"].max())
+    print(f"Exercise 1: ŷ = {model.predict_proba(X)[0]:.7f}, loss = {model.loss(X, y):.7f}")
+    print(table.to_string(index=False, float_format=lambda v: f"{v: .7e}"))
+
+    uri = tracking.resolve_uri(cfg.tracking.uri, project_root)
+    experiment_id = tracking.use_store(uri, cfg.tracking.experiment)
+    with recorded_run(experiment_id, "exercise1-gradient-check", {"chainrule.task": "gradient_check"}):
+        tracking.log_params(mlflow.active_run().info.run_id, tracking.flatten(cfg))
+        mlflow.log_text(table.to_csv(index=False), "gradient_check.csv")
+        mlflow.log_metric("gradient_check/max_relative_error", worst)
+    log.info("largest relative error %.2e (central differences, eps=%g)", worst, check.eps)
+    return worst

@@ -1,0 +1,178 @@
+"""MLflow: where runs are stored, how they are named, and what each run records."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from urllib.parse import urlparse
+
+import mlflow
+import numpy as np
+import pandas as pd
+from mlflow import MlflowClient
+from mlflow.entities import Metric, Param
+from mlflow.exceptions import MlflowException
+from mlflow.models import infer_signature
+from mlflow.utils.validation import MAX_METRICS_PER_BATCH, MAX_PARAM_VAL_LENGTH, MAX_PARAMS_TAGS_PER_BATCH
+from omegaconf import DictConfig, OmegaConf
+
+import chainrule
+from chainrule import model_io
+
+PARENT_RUN_ENV = "CHAINRULE_PARENT_RUN_ID"
+"""Set by the sweep callback in the launching process; jobs log as children of that run."""
+
+EXPERIMENT_DESCRIPTION = (
+    "chainrule runs: the NumPy core of neural-network-mathematics.txt (logistic regression and a "
+    "one-hidden-layer MLP trained by gradient descent), scored with scikit-learn. Sweeps appear as a "
+    "parent run with one child per configuration."
+)
+
+
+def default_uri(project_root: Path) -> str:
+    """The embedded store: ``sqlite:///<project root>/mlruns/mlflow.db``."""
+    return f"sqlite:///{(Path(project_root) / 'mlruns' / 'mlflow.db').resolve()}"
+
+
+def resolve_uri(configured: str | None, project_root: Path) -> str:
+    """``tracking.uri`` if set, else ``$MLFLOW_TRACKING_URI``, else the embedded store."""
+    return configured or os.environ.get("MLFLOW_TRACKING_URI") or default_uri(project_root)
+
+
+def _sqlite_path(uri: str) -> Path | None:
+    parsed = urlparse(uri)
+    return Path(parsed.path) if parsed.scheme == "sqlite" and parsed.path not in ("", "/:memory:") else None
+
+
+def artifact_location(uri: str) -> str | None:
+    """Artifacts of a local SQLite store go beside it in ``artifacts/``; a server decides its own."""
+    db = _sqlite_path(uri)
+    return str(db.parent / "artifacts") if db is not None else None
+
+
+def ui_url(uri: str, experiment_id: str, run_id: str | None = None, port: int = 5000) -> str:
+    """Where a person sees the experiment's runs (or one run) in the MLflow UI."""
+    base = uri.rstrip("/") if uri.startswith(("http://", "https://")) else f"http://127.0.0.1:{port}"
+    page = f"runs/{run_id}" if run_id else "runs"
+    return f"{base}/#/experiments/{experiment_id}/{page}?workflowType=machine_learning"
+
+
+@contextlib.contextmanager
+def without_mlflow_hints():
+    """Silence two MLflow warnings that do not apply here.
+
+    - integer columns may not hold missing values: the 0/1 label is an integer by design;
+    - a local file path "can be interpreted in multiple ways": MLflow registers its local
+      dataset source twice and picks it either way.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer column")
+        warnings.filterwarnings("ignore", message="The specified dataset source can be interpreted in multiple ways")
+        yield
+
+
+def use_store(uri: str, experiment: str) -> str:
+    """Point MLflow at ``uri`` and return the id of ``experiment``, creating it if needed."""
+    db = _sqlite_path(uri)
+    if db is not None:
+        db.parent.mkdir(parents=True, exist_ok=True)
+    mlflow.set_tracking_uri(uri)
+    client = MlflowClient()
+    found = client.get_experiment_by_name(experiment)
+    if found is not None:
+        return found.experiment_id
+    tags = {"mlflow.note.content": EXPERIMENT_DESCRIPTION, "mlflow.experimentKind": "custom_model_development"}
+    try:
+        return client.create_experiment(experiment, artifact_location=artifact_location(uri), tags=tags)
+    except MlflowException:  # another process created it in between
+        return client.get_experiment_by_name(experiment).experiment_id
+
+
+def run_name(cfg: DictConfig) -> str:
+    """What ran, readable in the UI's run table, e.g. ``mlp-w3-relu-lr0.1-moons``."""
+    model = cfg.model
+    arch = f"mlp-w{model.hidden_width}-{model.activation}" if model.name == "mlp" else model.name
+    return f"{arch}-lr{cfg.train.lr:g}-{cfg.dataset.name}"
+
+
+def git_commit(project_root: Path) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=project_root, capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def flatten(cfg: DictConfig) -> dict[str, str]:
+    """The resolved config as dotted keys, values as text within MLflow's length limit."""
+    flat: dict[str, str] = {}
+
+    def walk(node, prefix):
+        if isinstance(node, dict) and node:
+            for key, value in node.items():
+                walk(value, f"{prefix}{key}.")
+        else:
+            text = str(node)
+            flat[prefix[:-1]] = text if len(text) <= MAX_PARAM_VAL_LENGTH else text[: MAX_PARAM_VAL_LENGTH - 1] + "…"
+
+    walk(OmegaConf.to_container(cfg, resolve=True), "")
+    return flat
+
+
+def log_params(run_id: str, params: dict[str, str]) -> None:
+    """Log params in batches of MLflow's maximum size."""
+    items = [Param(k, v) for k, v in params.items()]
+    client = MlflowClient()
+    for start in range(0, len(items), MAX_PARAMS_TAGS_PER_BATCH):
+        client.log_batch(run_id, params=items[start : start + MAX_PARAMS_TAGS_PER_BATCH])
+
+
+def log_series(run_id: str, series: dict[str, np.ndarray]) -> None:
+    """Log whole metric histories (step = iteration), in batches — never one call per step."""
+    now = int(time.time() * 1000)
+    points = [Metric(key, float(v), now, step) for key, values in series.items() for step, v in enumerate(values)]
+    client = MlflowClient()
+    for start in range(0, len(points), MAX_METRICS_PER_BATCH):
+        client.log_batch(run_id, metrics=points[start : start + MAX_METRICS_PER_BATCH], synchronous=True)
+
+
+def log_splits(splits, dataset_name: str, source: str | None) -> None:
+    """Each split, raw features and label, as an MLflow dataset input of the active run."""
+    with without_mlflow_hints():
+        for split, frame in splits.raw.items():
+            dataset = mlflow.data.from_pandas(frame, source=source, targets="label", name=f"{dataset_name}-{split}")
+            mlflow.log_input(dataset, context=split)
+
+
+def log_model(predictor_parts: dict, example: pd.DataFrame, prediction: pd.DataFrame) -> None:
+    """Log the trained model as an MLflow pyfunc model "from code", weights in a pickle-free ``.npz``.
+
+    Parameters
+    ----------
+    predictor_parts : dict
+        ``model``, ``features`` and ``scaler`` for :func:`chainrule.model_io.save`.
+    example : DataFrame
+        A few raw feature rows: the model's input example.
+    prediction : DataFrame
+        The model's output for ``example``: with it, the signature.
+    """
+    package = Path(chainrule.__file__).parent
+    with tempfile.TemporaryDirectory() as tmp, without_mlflow_hints():
+        weights = Path(tmp) / "weights.npz"
+        model_io.save(weights, **predictor_parts)
+        mlflow.pyfunc.log_model(
+            name="model",
+            python_model=str(package / "mlflow_model.py"),
+            artifacts={"weights": str(weights)},
+            code_paths=[str(package)],
+            signature=infer_signature(example, prediction),
+            input_example=example,
+            pip_requirements=[f"mlflow=={mlflow.__version__}", f"numpy=={np.__version__}", f"pandas=={pd.__version__}"],
+        )

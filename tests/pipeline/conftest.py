@@ -1,0 +1,66 @@
+"""Shared helpers: every pipeline test keeps its Hydra outputs and MLflow store in tmp_path."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import mlflow
+import pytest
+from hydra import compose, initialize_config_dir
+from mlflow import MlflowClient
+
+import chainrule.config  # noqa: F401  (registers the schemas)
+
+ROOT = Path(__file__).resolve().parents[2]
+TRAIN = ROOT / "pipelines" / "train.py"
+
+
+class Store:
+    """A throw-away MLflow store (SQLite + artifacts) in a temp folder."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.uri = f"sqlite:///{folder / 'mlflow.db'}"
+
+    @property
+    def client(self) -> MlflowClient:
+        mlflow.set_tracking_uri(self.uri)
+        return MlflowClient(self.uri)
+
+    def runs(self):
+        """Every run of every experiment, newest first (empty if the store was never created)."""
+        if not (self.folder / "mlflow.db").exists():
+            return []
+        client = self.client
+        ids = [e.experiment_id for e in client.search_experiments()]
+        return client.search_runs(ids) if ids else []
+
+    def train(self, *overrides: str, check: bool = True) -> subprocess.CompletedProcess:
+        """Run pipelines/train.py in a subprocess against this store; output folders in the temp dir."""
+        env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+        env["MLFLOW_TRACKING_URI"] = self.uri
+        command = [
+            sys.executable, str(TRAIN), *overrides, "progress=0",
+            f"hydra.run.dir={self.folder / 'outputs'}", f"hydra.sweep.dir={self.folder / 'multirun'}",
+        ]
+        result = subprocess.run(command, cwd=self.folder, env=env, capture_output=True, text=True, timeout=300)
+        if check and result.returncode != 0:
+            raise AssertionError(f"train.py failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        return result
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    return Store(tmp_path)
+
+
+@pytest.fixture
+def compose_config():
+    """Compose conf/config.yaml with overrides, as Hydra would for a run."""
+
+    def _compose(*overrides: str):
+        with initialize_config_dir(str(ROOT / "conf"), version_base="1.3"):
+            return compose("config", overrides=list(overrides))
+
+    return _compose
