@@ -4,6 +4,8 @@
     python pipelines/train.py sweep=lr_grid
 """
 
+import atexit
+import gc
 import logging
 import sys
 from pathlib import Path
@@ -17,6 +19,12 @@ from chainrule import pipeline
 from chainrule.config import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+# MLflow, scikit-learn and Hydra leave a large heap of objects that live until exit. Keeping
+# them out of the collector's reach saves full collections that would rescan them during the
+# runs and again at interpreter shutdown (together about a second per sweep here).
+gc.freeze()
+atexit.register(gc.freeze)  # registered first, so it runs last: after the sweep is closed
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")

@@ -126,15 +126,15 @@ class UIConfig:
 def register() -> None:
     """Register the schemas under the names the YAML defaults lists use."""
     cs = ConfigStore.instance()
-    # Under schema/, not in the groups themselves, so `model=` lists only real options.
-    cs.store(group="schema", name="config", node=Config)
-    cs.store(group="schema/dataset", name="synthetic", node=SyntheticDatasetConfig)
-    cs.store(group="schema/dataset", name="breast_cancer", node=BreastCancerDatasetConfig)
-    cs.store(group="schema/dataset", name="csv", node=CsvDatasetConfig)
-    cs.store(group="schema/model", name="logistic", node=LogisticModelConfig)
-    cs.store(group="schema/model", name="mlp", node=MLPModelConfig)
-    cs.store(group="schema/train", name="train", node=TrainConfig)
-    cs.store(group="schema", name="ui", node=UIConfig)
+    # Outside every config group, so neither `model=foo`'s list of options nor --help shows them.
+    cs.store(name="config_schema", node=Config)
+    cs.store(name="synthetic_dataset_schema", node=SyntheticDatasetConfig)
+    cs.store(name="breast_cancer_dataset_schema", node=BreastCancerDatasetConfig)
+    cs.store(name="csv_dataset_schema", node=CsvDatasetConfig)
+    cs.store(name="logistic_model_schema", node=LogisticModelConfig)
+    cs.store(name="mlp_model_schema", node=MLPModelConfig)
+    cs.store(name="train_schema", node=TrainConfig)
+    cs.store(name="ui_schema", node=UIConfig)
 
 
 register()

@@ -125,8 +125,23 @@ def run(cfg: DictConfig, project_root: Path, overrides: list[str] | None = None)
 
         start = time.perf_counter()
         history = train(cfg, model, splits, callback=_progress(cfg.train.iterations, cfg.progress))
-        mlflow.log_metric("time/train_seconds", time.perf_counter() - start)
+        train_seconds = time.perf_counter() - start
+        if not history.diverged:
+            proba = {split: model.predict_proba(X) for split, X in splits.X.items()}
+            scores, confusion = metrics.evaluate(splits.y, proba)
+            model_id = None
+            if cfg.tracking.log_model:
+                # Before the loss histories: MLflow links every metric already on the run to
+                # the new model by re-reading its whole history. The scores are linked below.
+                model_id = tracking.log_model(
+                    {"model": model, "features": splits.table.features, "scaler": splits.scaler},
+                    splits.raw["test"][splits.table.features].head(5),
+                    proba["test"][:5],
+                )
+            mlflow.log_metrics(scores, model_id=model_id)
+            mlflow.log_dict(confusion, "confusion_matrix.json")
         tracking.log_series(run_id, {"train/loss": history.loss, "val/loss": history.val_loss})
+        mlflow.log_metric("time/train_seconds", train_seconds)
         mlflow.log_figure(
             plots.loss_curve(history.loss, history.val_loss, f"{name}: loss per iteration"), "figures/loss_curve.png"
         )
@@ -134,16 +149,6 @@ def run(cfg: DictConfig, project_root: Path, overrides: list[str] | None = None)
             mlflow.set_tags({"chainrule.diverged": "true", "chainrule.diverged_at": str(history.diverged_at)})
             log.warning("run %s diverged: %s", name, history.reason)
             return float("nan")
-
-        proba = {split: model.predict_proba(X) for split, X in splits.X.items()}
-        scores, confusion = metrics.evaluate(splits.y, proba)
-        mlflow.log_metrics(scores)
-        mlflow.log_dict(confusion, "confusion_matrix.json")
-        if cfg.tracking.log_model:
-            example = splits.raw["test"][splits.table.features].head(5)
-            p = proba["test"][:5]
-            prediction = pd.DataFrame({"probability": p, "label": (p >= 0.5).astype(np.int64)})
-            tracking.log_model({"model": model, "features": splits.table.features, "scaler": splits.scaler}, example, prediction)
 
     log.info(
         "run %s FINISHED: test/accuracy %.4f, test/roc_auc %.4f, %s %.4f — in the UI (make ui): %s",

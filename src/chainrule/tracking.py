@@ -151,7 +151,7 @@ def log_splits(splits, dataset_name: str, source: str | None) -> None:
             mlflow.log_input(dataset, context=split)
 
 
-def log_model(predictor_parts: dict, example: pd.DataFrame, prediction: pd.DataFrame) -> None:
+def log_model(predictor_parts: dict, example: pd.DataFrame, example_proba: np.ndarray) -> str:
     """Log the trained model as an MLflow pyfunc model "from code", weights in a pickle-free ``.npz``.
 
     Parameters
@@ -160,14 +160,20 @@ def log_model(predictor_parts: dict, example: pd.DataFrame, prediction: pd.DataF
         ``model``, ``features`` and ``scaler`` for :func:`chainrule.model_io.save`.
     example : DataFrame
         A few raw feature rows: the model's input example.
-    prediction : DataFrame
-        The model's output for ``example``: with it, the signature.
+    example_proba : ndarray
+        The model's probabilities for ``example``: with the input, the signature.
+
+    Returns
+    -------
+    str
+        The id of the logged model.
     """
     package = Path(chainrule.__file__).parent
+    prediction = pd.DataFrame({"probability": example_proba, "label": (example_proba >= 0.5).astype(np.int64)})
     with tempfile.TemporaryDirectory() as tmp, without_mlflow_hints():
         weights = Path(tmp) / "weights.npz"
         model_io.save(weights, **predictor_parts)
-        mlflow.pyfunc.log_model(
+        info = mlflow.pyfunc.log_model(
             name="model",
             python_model=str(package / "mlflow_model.py"),
             artifacts={"weights": str(weights)},
@@ -176,3 +182,4 @@ def log_model(predictor_parts: dict, example: pd.DataFrame, prediction: pd.DataF
             input_example=example,
             pip_requirements=[f"mlflow=={mlflow.__version__}", f"numpy=={np.__version__}", f"pandas=={pd.__version__}"],
         )
+    return info.model_id

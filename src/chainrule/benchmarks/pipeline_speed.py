@@ -1,0 +1,108 @@
+"""Wall-clock costs of the pipeline: `make run`, per-run overhead in a sweep, logging a history.
+
+Everything runs against throw-away stores in a temp folder, as real subprocesses.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from mlflow import MlflowClient
+
+from chainrule import tracking
+
+
+def _env(store: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["MLFLOW_TRACKING_URI"] = f"sqlite:///{store / 'mlflow.db'}"
+    return env
+
+
+def _timed(command: list[str], cwd: Path, env: dict) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, cwd=cwd, env=env, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def make_run(project_root: Path, repeats: int) -> list[dict]:
+    """``make run`` on a fresh store, then again on that (now existing) store, ``repeats`` times."""
+    fresh, existing = [], []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            command = ["make", "--no-print-directory", "run", f"ARGS=hydra.run.dir={folder / 'out'}"]
+            fresh.append(_timed(command, project_root, _env(folder)))
+            existing.append(_timed(command, project_root, _env(folder)))
+    return [
+        {"measure": "make run, fresh store", "seconds": statistics.median(fresh), "target": 8.0},
+        {"measure": "make run, existing store", "seconds": statistics.median(existing), "target": 6.0},
+    ]
+
+
+def _child_runs(client: MlflowClient) -> list:
+    experiments = [e.experiment_id for e in client.search_experiments()]
+    runs = client.search_runs(experiments) if experiments else []
+    return [r for r in runs if "mlflow.parentRunId" in r.data.tags]
+
+
+def _sweep(project_root: Path, folder: Path, overrides: list[str]) -> tuple[float, float, int]:
+    """Wall time, Σ pure training time and number of runs of one sweep into ``folder``'s store."""
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    before = {r.info.run_id for r in _child_runs(MlflowClient(uri))} if (folder / "mlflow.db").exists() else set()
+    command = [
+        sys.executable, str(project_root / "pipelines" / "train.py"), "-m", *overrides, "progress=0",
+        f"hydra.sweep.dir={folder / 'multirun'}",
+    ]
+    wall = _timed(command, folder, _env(folder))
+    children = [r for r in _child_runs(MlflowClient(uri)) if r.info.run_id not in before]
+    return wall, sum(r.data.metrics["time/train_seconds"] for r in children), len(children)
+
+
+def sweep_overhead(project_root: Path, overrides: list[str], repeats: int) -> list[dict]:
+    """Per-run overhead of a sweep, (wall time − Σ pure training time) / runs: once into a
+    fresh store, then ``repeats`` times into that existing store (the median is reported)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = _sweep(project_root, Path(tmp), overrides)
+        existing = sorted((_sweep(project_root, Path(tmp), overrides) for _ in range(repeats)), key=lambda r: (r[0] - r[1]) / r[2])
+    rows = []
+    for label, (wall, training, runs) in [("fresh store", fresh), (f"existing store, median of {repeats}", existing[len(existing) // 2])]:
+        rows.append({"measure": f"sweep of {runs} runs, {label}: wall time", "seconds": wall, "target": None})
+        rows.append({"measure": "  of which pure training", "seconds": training, "target": None})
+        rows.append({"measure": "  overhead per run", "seconds": (wall - training) / runs, "target": 0.5})
+    return rows
+
+
+def history_logging(steps: int, repeats: int) -> list[dict]:
+    """Logging train/loss and val/loss of ``steps`` iterations each, as a run does."""
+    with tempfile.TemporaryDirectory() as tmp:
+        client = MlflowClient(f"sqlite:///{Path(tmp) / 'mlflow.db'}")
+        experiment = client.create_experiment("bench", artifact_location=str(Path(tmp) / "artifacts"))
+        import mlflow
+
+        mlflow.set_tracking_uri(f"sqlite:///{Path(tmp) / 'mlflow.db'}")
+        series = {"train/loss": np.linspace(1, 0, steps), "val/loss": np.linspace(1, 0.1, steps)}
+        times = []
+        for _ in range(repeats):
+            run_id = client.create_run(experiment).info.run_id
+            start = time.perf_counter()
+            tracking.log_series(run_id, series)
+            times.append(time.perf_counter() - start)
+    return [{"measure": f"log a {steps}-step history (train + val)", "seconds": statistics.median(times), "target": 0.1}]
+
+
+def run(project_root: Path, repeats: int, sweep_overrides: list[str], history_steps: int) -> pd.DataFrame:
+    rows = history_logging(history_steps, repeats) + make_run(project_root, repeats)
+    rows += sweep_overhead(project_root, sweep_overrides, repeats)
+    for row in rows:
+        row["met"] = row["target"] is None or row["seconds"] <= row["target"]
+        row["seconds"] = round(row["seconds"], 3)
+        row["target"] = "" if row["target"] is None else f"<= {row['target']:g}"
+    return pd.DataFrame(rows)
