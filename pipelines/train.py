@@ -4,8 +4,6 @@
     python pipelines/train.py sweep=lr_grid
 """
 
-import atexit
-import gc
 import logging
 import sys
 from pathlib import Path
@@ -15,16 +13,12 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from chainrule import pipeline
+from chainrule import gc_tuning, pipeline
 from chainrule.config import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
-# MLflow, scikit-learn and Hydra leave a large heap of objects that live until exit. Keeping
-# them out of the collector's reach saves full collections that would rescan them during the
-# runs and again at interpreter shutdown (together about a second per sweep here).
-gc.freeze()
-atexit.register(gc.freeze)  # registered first, so it runs last: after the sweep is closed
+gc_tuning.tune_for_batch()
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")

@@ -7,10 +7,8 @@ from sklearn.metrics import (
     accuracy_score,
     brier_score_loss,
     confusion_matrix,
-    f1_score,
     log_loss,
-    precision_score,
-    recall_score,
+    precision_recall_fscore_support,
     roc_auc_score,
 )
 
@@ -26,11 +24,12 @@ def scores(y_true: np.ndarray, proba: np.ndarray) -> dict[str, float]:
         Predicted probability of label 1.
     """
     y_pred = (proba >= 0.5).astype(np.int64)
+    precision, recall, f1, _ = precision_recall_fscore_support(y_true, y_pred, average="binary", zero_division=0)
     return {
         "accuracy": accuracy_score(y_true, y_pred),
-        "precision": precision_score(y_true, y_pred, zero_division=0),
-        "recall": recall_score(y_true, y_pred, zero_division=0),
-        "f1": f1_score(y_true, y_pred, zero_division=0),
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
         "roc_auc": roc_auc_score(y_true, proba),
         "log_loss": log_loss(y_true, proba, labels=[0, 1]),
         "brier": brier_score_loss(y_true, proba),

@@ -8,6 +8,7 @@ run exists, it ends FINISHED, FAILED (exception, recorded on the run) or KILLED 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import time
@@ -118,9 +119,11 @@ def run(cfg: DictConfig, project_root: Path, overrides: list[str] | None = None)
         run_id = active.info.run_id
         log.info("run %s (%s): %s on %s, %d training rows", name, run_id, model, cfg.dataset.name, len(splits.y["train"]))
         tracking.log_params(run_id, tracking.flatten(cfg))
-        mlflow.log_text(OmegaConf.to_yaml(cfg, resolve=True), "config.yaml")
-        mlflow.log_text(OmegaConf.to_yaml(OmegaConf.create(list(overrides or []))), "overrides.yaml")
-        mlflow.log_dict(splits.table.label_names, "label_mapping.json")  # original label of 0 and of 1
+        files = {
+            "config.yaml": OmegaConf.to_yaml(cfg, resolve=True),
+            "overrides.yaml": OmegaConf.to_yaml(OmegaConf.create(list(overrides or []))),
+            "label_mapping.json": json.dumps(splits.table.label_names),  # original label of 0 and of 1
+        }
         tracking.log_splits(splits, cfg.dataset.name, splits.table.source if cfg.dataset.name == "csv" else None)
 
         start = time.perf_counter()
@@ -139,7 +142,8 @@ def run(cfg: DictConfig, project_root: Path, overrides: list[str] | None = None)
                     proba["test"][:5],
                 )
             mlflow.log_metrics(scores, model_id=model_id)
-            mlflow.log_dict(confusion, "confusion_matrix.json")
+            files["confusion_matrix.json"] = json.dumps(confusion)
+        tracking.log_files(files)
         tracking.log_series(run_id, {"train/loss": history.loss, "val/loss": history.val_loss})
         mlflow.log_metric("time/train_seconds", train_seconds)
         mlflow.log_figure(

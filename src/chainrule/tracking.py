@@ -143,12 +143,22 @@ def log_series(run_id: str, series: dict[str, np.ndarray]) -> None:
         client.log_batch(run_id, metrics=points[start : start + MAX_METRICS_PER_BATCH], synchronous=True)
 
 
+def log_files(files: dict[str, str]) -> None:
+    """Log small text artifacts (name → content) with one artifact upload."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, text in files.items():
+            (Path(tmp) / name).write_text(text)
+        mlflow.log_artifacts(tmp)
+
+
 def log_splits(splits, dataset_name: str, source: str | None) -> None:
     """Each split, raw features and label, as an MLflow dataset input of the active run."""
     with without_mlflow_hints():
-        for split, frame in splits.raw.items():
-            dataset = mlflow.data.from_pandas(frame, source=source, targets="label", name=f"{dataset_name}-{split}")
-            mlflow.log_input(dataset, context=split)
+        datasets = [
+            mlflow.data.from_pandas(frame, source=source, targets="label", name=f"{dataset_name}-{split}")
+            for split, frame in splits.raw.items()
+        ]
+        mlflow.log_inputs(datasets, contexts=list(splits.raw), tags_list=[None] * len(datasets))
 
 
 def log_model(predictor_parts: dict, example: pd.DataFrame, example_proba: np.ndarray) -> str:
