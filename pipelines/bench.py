@@ -6,12 +6,12 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig
 
-from chainrule import gc_tuning
+from chainrule import process
 from chainrule.benchmarks import core_speed, pipeline_speed
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
-gc_tuning.tune_for_batch()  # as in pipelines/train.py, so logging is timed as a run does it
+process.tune_gc_for_batch()  # as in pipelines/train.py, so logging is timed as a run does it
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="bench")

@@ -5,6 +5,7 @@
 """
 
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -13,12 +14,13 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from chainrule import gc_tuning, pipeline
+from chainrule import pipeline, process
 from chainrule.config import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
-gc_tuning.tune_for_batch()
+process.tune_gc_for_batch()
+process.stop_on_signals()
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
@@ -34,4 +36,9 @@ def main(cfg: DictConfig) -> float:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the runs are already closed as KILLED
+        signal_name = process.interrupted or "SIGINT"
+        logging.getLogger("chainrule").warning("interrupted by %s: runs in progress ended KILLED", signal_name)
+        sys.exit(128 + signal.Signals[signal_name].value)

@@ -15,13 +15,18 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
+from hydra.errors import CompactHydraException
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from chainrule.core import ACTIVATIONS, INITIALIZERS
 
 
-class ConfigError(ValueError):
-    """A configuration value is out of range, missing or inconsistent."""
+class ConfigError(CompactHydraException, ValueError):
+    """A configuration value is out of range, missing or inconsistent.
+
+    A CompactHydraException, so that when a sweep job fails with it Hydra prints the message
+    alone: bad settings are not a crash and get no traceback.
+    """
 
 
 # -- datasets -----------------------------------------------------------------------------
@@ -80,6 +85,7 @@ class TrainConfig:
     batch_size: Optional[int] = None
     shuffle: bool = True
     l2: float = 0.0
+    max_loss_factor: Optional[float] = 10.0
     dtype: str = "float64"
     test_size: float = 0.2
     val_size: float = 0.2
@@ -204,6 +210,8 @@ def validate(cfg: DictConfig) -> None:
     if cfg.train.batch_size is not None:
         _number(cfg, "train.batch_size", 1)
     _number(cfg, "train.l2", 0)
+    if cfg.train.max_loss_factor is not None:
+        _number(cfg, "train.max_loss_factor", 1)
     _choice(cfg, "train.dtype", DTYPES)
     _number(cfg, "train.test_size", 0, 1, open_low=True)
     _number(cfg, "train.val_size", 0, 1, open_low=True)

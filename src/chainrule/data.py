@@ -73,11 +73,14 @@ def _from_arrays(X, y, features, source) -> Table:
 
 def _read_csv(path: str, target: str, features) -> Table:
     file = Path(path).expanduser()
-    if not file.is_file():
+    if not file.exists():
         raise ConfigError(f"dataset.path: no such file {str(file)!r}")
+    if not file.is_file():
+        raise ConfigError(f"dataset.path: {str(file)!r} is not a file")
     try:
         frame = pd.read_csv(file)
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as error:
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
+        # EmptyDataError is a ValueError; OSError covers permissions and unreadable media
         raise ConfigError(f"dataset.path: cannot read {str(file)!r} as CSV: {error}") from None
     if target not in frame.columns:
         raise ConfigError(f"dataset.target: column {target!r} not in {str(file)!r}; columns: {list(frame.columns)}")
@@ -97,9 +100,11 @@ def _read_csv(path: str, target: str, features) -> Table:
         bad = numeric[column].isna() | ~np.isfinite(numeric[column].to_numpy(dtype=float, na_value=np.nan))
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
+            value = frame[column].iloc[row]
+            shown = repr(value) if isinstance(value, str) else str(value)
             raise ConfigError(
                 f"dataset: column {column!r} of {str(file)!r} must be numeric and finite; "
-                f"row {row} holds {frame[column].iloc[row]!r}"
+                f"row {row} (line {row + 2} of the file) holds {shown}"
             )
     low, high = sorted(labels, key=lambda v: (str(type(v)), v))
     out = numeric.astype(np.float64)

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from chainrule import data, metrics, plots, tracking
+from chainrule import data, metrics, plots, process, tracking
 from chainrule.config import ConfigError, validate
 from chainrule.core import MLP, LogisticRegression, fit, numerical_gradients, relative_error
 
@@ -40,6 +40,7 @@ def recorded_run(experiment_id: str, name: str, tags: dict[str, str]):
 
     A job started by a sweep (``$CHAINRULE_PARENT_RUN_ID`` set) becomes that run's child.
     """
+    tags = tags | process.identity()  # lets a later start recognise this run if the process dies
     parent = os.environ.get(tracking.PARENT_RUN_ENV)
     if parent:
         tags = tags | {"chainrule.sweep": parent}
@@ -57,15 +58,22 @@ def recorded_run(experiment_id: str, name: str, tags: dict[str, str]):
         mlflow.end_run("FINISHED")
 
 
-def _progress(iterations: int, lines: int):
-    """A fit() callback logging about ``lines`` progress lines per run (the seed prints every 100)."""
-    every = max(1, iterations // lines) if lines else 0
+class Progress:
+    """fit() callback: keeps every loss so far (logged even if training is interrupted) and logs
+    about ``lines`` progress lines per run (the seed prints every 100th iteration)."""
 
-    def report(i, loss, val_loss):
-        if every and (i % every == 0 or i == iterations - 1):
-            log.info("iteration %*d/%d  train/loss %.4f  val/loss %.4f", len(str(iterations)), i, iterations, loss, val_loss)
+    def __init__(self, iterations: int, lines: int):
+        self.iterations = iterations
+        self.every = max(1, iterations // lines) if lines else 0
+        self.train: list[float] = []
+        self.val: list[float] = []
 
-    return report
+    def __call__(self, i: int, loss: float, val_loss: float) -> None:
+        self.train.append(loss)
+        self.val.append(val_loss)
+        if self.every and (i % self.every == 0 or i == self.iterations - 1):
+            width = len(str(self.iterations))
+            log.info("iteration %*d/%d  train/loss %.4f  val/loss %.4f", width, i, self.iterations, loss, val_loss)
 
 
 def prepare(cfg: DictConfig):
@@ -91,7 +99,8 @@ def train(cfg: DictConfig, model, splits, callback=None):
     return fit(
         model, splits.X["train"], splits.y["train"], cfg.train.lr, cfg.train.iterations, cfg.train.batch_size,
         shuffle=cfg.train.shuffle, seed=cfg.seed, l2=cfg.train.l2,
-        validation_data=(splits.X["val"], splits.y["val"]), callback=callback,
+        validation_data=(splits.X["val"], splits.y["val"]), max_loss_factor=cfg.train.max_loss_factor,
+        callback=callback,
     )
 
 
@@ -126,8 +135,14 @@ def run(cfg: DictConfig, project_root: Path, overrides: list[str] | None = None)
         }
         tracking.log_splits(splits, cfg.dataset.name, splits.table.source if cfg.dataset.name == "csv" else None)
 
+        progress = Progress(cfg.train.iterations, cfg.progress)
         start = time.perf_counter()
-        history = train(cfg, model, splits, callback=_progress(cfg.train.iterations, cfg.progress))
+        try:
+            history = train(cfg, model, splits, callback=progress)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: keep what was learnt about the run
+            tracking.log_series(run_id, {"train/loss": progress.train, "val/loss": progress.val})
+            mlflow.set_tag("chainrule.interrupted_at", str(len(progress.train)))
+            raise
         train_seconds = time.perf_counter() - start
         if not history.diverged:
             proba = {split: model.predict_proba(X) for split, X in splits.X.items()}

@@ -77,6 +77,8 @@ def loss_comparison(curves: pd.DataFrame, title: str):
                 points = curves[(curves["panel"] == panel) & (curves["label"] == label)].sort_values("step")
                 if len(points):
                     ax.plot(points["step"], points["loss"], color=colors[label], label=label)
+                    if label.endswith("(diverged)"):  # where training stopped
+                        ax.plot(points["step"].iloc[-1], points["loss"].iloc[-1], "x", color=colors[label], ms=10, mew=2)
             ax.set(title=panel, xlabel="iteration")
             _plain_log_axis(ax)
             ax.legend()

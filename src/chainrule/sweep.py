@@ -18,11 +18,12 @@ from pathlib import Path
 
 import mlflow
 import pandas as pd
+from hydra.core.utils import JobReturn, JobStatus
 from hydra.experimental.callback import Callback
 from mlflow import MlflowClient
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
-from chainrule import plots, tracking
+from chainrule import plots, process, tracking
 
 log = logging.getLogger("chainrule")
 
@@ -51,6 +52,7 @@ class MlflowSweep(Callback):
 
     def __init__(self) -> None:
         self.parent_id: str | None = None
+        self.failures: list[tuple[str, str]] = []  # (overrides, error) of jobs that raised
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         self.uri = tracking.resolve_uri(config.tracking.uri, project_root(config))
@@ -61,13 +63,20 @@ class MlflowSweep(Callback):
         run = MlflowClient().create_run(
             self.experiment_id,
             run_name=sweep_name(config),
-            tags={"chainrule.role": "sweep", "chainrule.overrides": " ".join(overrides)[:5000]},
+            tags={"chainrule.role": "sweep", "chainrule.overrides": " ".join(overrides)[:5000]} | process.identity(),
         )
         self.parent_id = run.info.run_id
         tracking.log_params(self.parent_id, {f"sweep.{k}": v for k, v in swept.items()})
         os.environ[tracking.PARENT_RUN_ENV] = self.parent_id
         atexit.register(self.finish)
         log.info("sweep parent run %s in %s", run.info.run_name, tracking.ui_url(self.uri, self.experiment_id))
+
+    def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs) -> None:
+        # Runs in the launching process with the basic launcher; a job that failed before its
+        # MLflow run existed (bad settings, unreadable data) is only known from here.
+        if job_return.status == JobStatus.FAILED:
+            error = job_return._return_value  # the exception; .return_value would re-raise it
+            self.failures.append((" ".join(job_return.overrides), f"{type(error).__name__}: {error}"))
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         self.finish()
@@ -86,7 +95,16 @@ class MlflowSweep(Callback):
                 experiment_ids=[self.experiment_id], filter_string=f"tags.mlflow.parentRunId = '{parent_id}'"
             )
             status = summarise(client, parent_id, children, self.objective)
+            if self.failures:
+                status = "FAILED"
+                listing = "\n".join(f"  {overrides}: {error}" for overrides, error in self.failures)
+                client.set_tag(parent_id, "chainrule.failed_jobs", str(len(self.failures)))
+                client.log_text(parent_id, listing + "\n", "failed_jobs.txt")
+                log.error("%d job(s) of the sweep failed:\n%s", len(self.failures), listing)
         finally:
+            if process.interrupted:
+                status = "KILLED"
+                client.set_tag(parent_id, "chainrule.interrupted", process.interrupted)
             client.set_terminated(parent_id, status)
         log.info("sweep %s ended %s: %s", parent_id, status, tracking.ui_url(self.uri, self.experiment_id, parent_id))
 
@@ -97,7 +115,8 @@ def comparison_curves(client: MlflowClient, children: pd.DataFrame) -> pd.DataFr
     Returns
     -------
     DataFrame
-        Columns ``panel``, ``label``, ``order``, ``step``, ``loss``.
+        Columns ``panel``, ``label``, ``order``, ``step``, ``loss``; the label of a run that
+        diverged ends in "(diverged)".
     """
     widths = children.get("params.model.hidden_width", pd.Series(dtype=object)).dropna().unique()
     rows = []
@@ -106,6 +125,8 @@ def comparison_curves(client: MlflowClient, children: pd.DataFrame) -> pd.DataFr
         label = f"α = {lr:g}"
         if len(widths) > 1 and pd.notna(child.get("params.model.hidden_width")):
             label += f", H = {child['params.model.hidden_width']}"
+        if child.get("tags.chainrule.diverged") == "true":
+            label += " (diverged)"
         history = client.get_metric_history(child["run_id"], "train/loss")
         rows += [
             {"panel": child.get("params.model.name", "?"), "label": label, "order": lr, "step": p.step, "loss": p.value}

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
+import logging
 import os
+import shutil
 import subprocess
 import tempfile
 import time
 import warnings
 from pathlib import Path
-from urllib.parse import urlparse
 
 import mlflow
 import numpy as np
@@ -22,7 +25,13 @@ from mlflow.utils.validation import MAX_METRICS_PER_BATCH, MAX_PARAM_VAL_LENGTH,
 from omegaconf import DictConfig, OmegaConf
 
 import chainrule
-from chainrule import model_io
+from chainrule import model_io, process
+from chainrule.config import ConfigError
+
+log = logging.getLogger("chainrule")
+
+MIN_FREE_BYTES = 50 * 2**20
+"""Refuse to start with less free space than this where runs are stored (a run writes a few MB)."""
 
 PARENT_RUN_ENV = "CHAINRULE_PARENT_RUN_ID"
 """Set by the sweep callback in the launching process; jobs log as children of that run."""
@@ -45,8 +54,11 @@ def resolve_uri(configured: str | None, project_root: Path) -> str:
 
 
 def _sqlite_path(uri: str) -> Path | None:
-    parsed = urlparse(uri)
-    return Path(parsed.path) if parsed.scheme == "sqlite" and parsed.path not in ("", "/:memory:") else None
+    """The database file of a ``sqlite:///relative`` or ``sqlite:////absolute`` URI, else None."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    path = uri[len("sqlite:///"):].split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None
 
 
 def artifact_location(uri: str) -> str | None:
@@ -76,21 +88,96 @@ def without_mlflow_hints():
         yield
 
 
-def use_store(uri: str, experiment: str) -> str:
-    """Point MLflow at ``uri`` and return the id of ``experiment``, creating it if needed."""
+class StoreError(ConfigError):
+    """The tracking store cannot be written to (missing, read-only, full)."""
+
+
+def check_writable(folder: Path) -> None:
+    """Make ``folder`` if needed and prove a file can be written there; StoreError otherwise."""
+    if folder.exists() and not folder.is_dir():
+        raise StoreError(f"cannot store runs in {str(folder)!r}: it is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        free = shutil.disk_usage(folder).free
+        if free < MIN_FREE_BYTES:
+            raise OSError(errno.ENOSPC, f"only {free / 2**20:.0f} MB free, at least {MIN_FREE_BYTES / 2**20:.0f} MB needed")
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-") as probe:
+            probe.write(b"\0" * 2**20)  # a run's artifacts are of this order
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise StoreError(f"cannot store runs in {str(folder)!r}: {reason}") from None
+
+
+@contextlib.contextmanager
+def _store_lock(db: Path):
+    """Serialise store creation between processes: MLflow's SQLite migrations are not safe to
+    run concurrently on one new file."""
+    with open(db.with_name(db.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def open_store(uri: str) -> MlflowClient:
+    """A client for ``uri``. A local SQLite store is created or migrated under a file lock first:
+    MLflow does that on first contact, and two processes doing it at once break the file."""
     db = _sqlite_path(uri)
-    if db is not None:
-        db.parent.mkdir(parents=True, exist_ok=True)
+    if db is None:
+        return MlflowClient(uri)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with _store_lock(db):
+        return MlflowClient(uri)  # constructing the client creates and migrates the store
+
+
+def use_store(uri: str, experiment: str) -> str:
+    """Point MLflow at ``uri`` and return the id of ``experiment``, creating either if needed.
+
+    A local SQLite store is checked first (writable, not full) and created under a file
+    lock; runs left RUNNING by processes of this host that no longer exist are marked KILLED.
+
+    Raises
+    ------
+    StoreError
+        If the local store's folder or its artifacts folder cannot be written.
+    """
+    db = _sqlite_path(uri)
+    if db is not None:  # before MLflow touches the file
+        check_writable(db.parent)
+        check_writable(Path(artifact_location(uri)))
     mlflow.set_tracking_uri(uri)
-    client = MlflowClient()
+    client = open_store(uri)
     found = client.get_experiment_by_name(experiment)
     if found is not None:
+        reap_orphans(client, found.experiment_id)
         return found.experiment_id
     tags = {"mlflow.note.content": EXPERIMENT_DESCRIPTION, "mlflow.experimentKind": "custom_model_development"}
     try:
         return client.create_experiment(experiment, artifact_location=artifact_location(uri), tags=tags)
     except MlflowException:  # another process created it in between
         return client.get_experiment_by_name(experiment).experiment_id
+
+
+def reap_orphans(client: MlflowClient, experiment_id: str) -> list[str]:
+    """Mark KILLED the RUNNING runs whose process (on this host) has ended; return their ids.
+
+    SIGKILL or a machine crash gives a run no chance to close itself, and MLflow has no
+    heartbeat: without this such runs would show RUNNING forever.
+    """
+    running = client.search_runs([experiment_id], filter_string="attributes.status = 'RUNNING'")
+    reaped = []
+    for run in running:
+        if process.is_gone(run.data.tags):
+            host, pid = run.data.tags["chainrule.host"], run.data.tags["chainrule.pid"]
+            client.set_tag(run.info.run_id, "chainrule.reaped", f"process {pid} on {host} had ended")
+            client.set_terminated(run.info.run_id, "KILLED")
+            reaped.append(run.info.run_id)
+            log.warning("run %s (%s) was RUNNING but its process %s on %s is gone: marked KILLED",
+                        run.info.run_name, run.info.run_id, pid, host)
+    return reaped
 
 
 def run_name(cfg: DictConfig) -> str:

@@ -8,7 +8,7 @@ from hydra.errors import ConfigCompositionException
 from chainrule import pipeline
 from chainrule.config import ConfigError
 
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 from chainrule import data, pipeline
 from chainrule.config import ConfigError
 
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def load_csv(tmp_path, text, target="y", features=None):
         ("a,y\n1,0\n2,1\n3,2\n", "y", "got 3 value(s) ['0', '1', '2']"),
         ("a,y\n1,0\n2,\n3,1\n", "y", "and blanks"),
         ("a,y\n1,0\nabc,1\n", "y", "column 'a' of"),
-        ("a,y\n1,0\ninf,1\n", "y", "row 1 holds"),
+        ("a,y\n1,0\ninf,1\n", "y", "row 1 (line 3 of the file) holds inf"),
     ],
 )
 def test_bad_csv_files_name_the_column_and_row(tmp_path, text, target, message):

@@ -4,7 +4,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from .conftest import ROOT
+from tests.conftest import ROOT
 from .test_end_to_end import artifact_paths
 
 

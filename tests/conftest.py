@@ -11,8 +11,9 @@ from hydra import compose, initialize_config_dir
 from mlflow import MlflowClient
 
 import chainrule.config  # noqa: F401  (registers the schemas)
+from chainrule import tracking
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 TRAIN = ROOT / "pipelines" / "train.py"
 
 
@@ -26,7 +27,7 @@ class Store:
     @property
     def client(self) -> MlflowClient:
         mlflow.set_tracking_uri(self.uri)
-        return MlflowClient(self.uri)
+        return tracking.open_store(self.uri)  # waits while another process creates the store
 
     def runs(self):
         """Every run of every experiment, newest first (empty if the store was never created)."""
@@ -36,10 +37,11 @@ class Store:
         ids = [e.experiment_id for e in client.search_experiments()]
         return client.search_runs(ids) if ids else []
 
-    def train(self, *overrides: str, check: bool = True) -> subprocess.CompletedProcess:
+    def train(self, *overrides: str, check: bool = True, env_extra=None) -> subprocess.CompletedProcess:
         """Run pipelines/train.py in a subprocess against this store; output folders in the temp dir."""
         env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
         env["MLFLOW_TRACKING_URI"] = self.uri
+        env.update(env_extra or {})
         command = [
             sys.executable, str(TRAIN), *overrides, "progress=0",
             f"hydra.run.dir={self.folder / 'outputs'}", f"hydra.sweep.dir={self.folder / 'multirun'}",

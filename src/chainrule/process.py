@@ -1,0 +1,83 @@
+"""Process-level settings for chainrule's entry points (training, sweeps, benchmarks).
+
+- Garbage collection tuned for a batch process over a large heap.
+- SIGTERM handled like Ctrl-C, so a terminated run ends KILLED instead of staying RUNNING.
+- This process's identity (host, pid, start time), recorded on every run so that a later
+  start can tell a run whose process died (SIGKILL, a crash) from one still going.
+"""
+
+from __future__ import annotations
+
+import atexit
+import gc
+import os
+import signal
+import socket
+from pathlib import Path
+
+interrupted: str | None = None
+"""The signal that interrupted this process ("SIGINT", "SIGTERM"), or None."""
+
+
+def tune_gc_for_batch() -> None:
+    """Freeze what is alive now (imported modules) and collect less often.
+
+    MLflow, scikit-learn and Hydra leave a large heap of objects that live until exit, and
+    Hydra's config copies and SQLAlchemy allocate at a high rate. With CPython's defaults
+    the collector keeps rescanning that heap: about a second per 16-run sweep here, much of
+    it in the middle of MLflow calls. Call once, after the imports. Reference cycles are
+    still collected; the gen-0 threshold of 10,000 (default 700) only makes collections
+    rarer. At exit everything is frozen before the interpreter's final collection.
+    """
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
+    atexit.register(gc.freeze)  # registered early, so it runs after the other exit handlers
+
+
+def _interrupt(signum, frame):
+    global interrupted
+    interrupted = signal.Signals(signum).name
+    raise KeyboardInterrupt(f"interrupted by {interrupted}")
+
+
+def stop_on_signals() -> None:
+    """Turn SIGINT and SIGTERM into KeyboardInterrupt, remembering which one arrived.
+
+    Python's default SIGTERM ends the process on the spot: no ``finally``, no ``atexit``,
+    and MLflow runs left RUNNING. As an exception it unwinds like Ctrl-C: the run in
+    progress and its sweep end KILLED, with what was logged so far.
+    """
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _start_ticks(pid: int) -> str | None:
+    """A process's start time in clock ticks since boot (Linux), which tells a reused pid apart."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]  # field 22, counted after the command name
+
+
+def identity() -> dict[str, str]:
+    """Tags naming this process: host, pid and (on Linux) its start time."""
+    tags = {"chainrule.host": socket.gethostname(), "chainrule.pid": str(os.getpid())}
+    if (start := _start_ticks(os.getpid())) is not None:
+        tags["chainrule.pid_start"] = start
+    return tags
+
+
+def is_gone(tags: dict[str, str]) -> bool:
+    """True when the process the tags name has ended (on this host; other hosts are unknown)."""
+    if tags.get("chainrule.host") != socket.gethostname() or "chainrule.pid" not in tags:
+        return False
+    pid = int(tags["chainrule.pid"])
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        pass  # alive, owned by someone else
+    recorded = tags.get("chainrule.pid_start")
+    return recorded is not None and _start_ticks(pid) not in (None, recorded)

@@ -1,0 +1,74 @@
+"""Helpers for fault tests: real processes, real signals, a real store in tmp_path."""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import TRAIN
+
+
+@pytest.fixture
+def launch(store):
+    """Start pipelines/train.py against ``store`` without waiting; whatever is still running
+    when the test ends (say, after a failed assertion) is killed."""
+    started = []
+
+    def _launch(*overrides, env_extra=None):
+        env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+        env["MLFLOW_TRACKING_URI"] = store.uri
+        env.update(env_extra or {})
+        command = [
+            sys.executable, str(TRAIN), *overrides,
+            f"hydra.run.dir={store.folder / 'outputs'}", f"hydra.sweep.dir={store.folder / 'multirun'}",
+        ]
+        proc = subprocess.Popen(command, cwd=store.folder, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        started.append(proc)
+        return proc
+
+    yield _launch
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def wait_for(predicate, timeout=60.0, interval=0.2, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def running_runs(store):
+    return [r for r in store.runs() if r.info.status == "RUNNING"]
+
+
+@pytest.fixture
+def inject_fault(tmp_path):
+    """A sitecustomize that makes chainrule.core.fit raise for one learning rate, in child
+    processes only: a real exception inside a real job, with no test hook in the product."""
+    folder = tmp_path / "fault"
+    folder.mkdir()
+
+    def _make(lr: float, message: str = "injected fault"):
+        (folder / "sitecustomize.py").write_text(
+            "import chainrule.core.training as training\n"
+            "_fit = training.fit\n"
+            "def fit(model, X, y, lr, *args, **kwargs):\n"
+            f"    if lr == {lr!r}:\n"
+            f"        raise RuntimeError({message!r})\n"
+            "    return _fit(model, X, y, lr, *args, **kwargs)\n"
+            "training.fit = fit\n"
+            "import chainrule.pipeline\n"
+            "chainrule.pipeline.fit = fit\n"
+        )
+        return {"PYTHONPATH": os.pathsep.join([str(folder), os.environ.get("PYTHONPATH", "")])}
+
+    return _make
