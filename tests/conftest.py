@@ -7,6 +7,7 @@ from pathlib import Path
 
 import mlflow
 import pytest
+from hypothesis import settings
 from hydra import compose, initialize_config_dir
 from mlflow import MlflowClient
 
@@ -14,6 +15,10 @@ import chainrule.config  # noqa: F401  (registers the schemas)
 from chainrule import tracking
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Property tests: reproducible in CI (derandomised), and no time limit per example on a shared machine.
+settings.register_profile("chainrule", deadline=None, derandomize=bool(os.environ.get("CI")), print_blob=True)
+settings.load_profile("chainrule")
 TRAIN = ROOT / "pipelines" / "train.py"
 
 
