@@ -100,6 +100,12 @@ class TrackingConfig:
 
 
 @dataclass
+class FiguresConfig:
+    log_scale: bool = True
+    resolution: int = 150
+
+
+@dataclass
 class GradientCheckConfig:
     """One example and fixed weights (the seed's Exercise 1)."""
 
@@ -115,6 +121,7 @@ class Config:
     model: Any = MISSING
     train: TrainConfig = field(default_factory=TrainConfig)
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
+    figures: FiguresConfig = field(default_factory=FiguresConfig)
     task: str = "train"
     gradient_check: Optional[GradientCheckConfig] = None
     seed: int = 0
@@ -222,6 +229,7 @@ def validate(cfg: DictConfig) -> None:
         )
     _number(cfg, "seed", 0)
     _number(cfg, "progress", 0)
+    _number(cfg, "figures.resolution", 10, 2000, open_high=False)
     if cfg.dataset.name in SYNTHETIC:
         _number(cfg, "dataset.n_samples", 10)
         _number(cfg, "dataset.noise", 0)

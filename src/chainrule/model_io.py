@@ -22,6 +22,13 @@ class Predictor:
     mean: np.ndarray | None
     scale: np.ndarray | None
 
+    @classmethod
+    def from_parts(cls, model, features, scaler=None) -> "Predictor":
+        """The predictor of a trained ``model`` whose inputs were standardised by ``scaler``."""
+        if scaler is None:
+            return cls(model, list(features), None, None)
+        return cls(model, list(features), scaler.mean_, scaler.scale_)
+
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Probability of label 1 for raw (unscaled) features of shape (n_samples, n_features)."""
         X = np.asarray(X, dtype=np.float64)

@@ -2,10 +2,13 @@
 
 Figures are built with ``matplotlib.figure.Figure`` rather than ``pyplot``: nothing is
 registered in pyplot's global figure list, so a long sweep in one process does not pile up
-open figures, and a figure is freed as soon as it is logged.
+open figures, and a figure is freed as soon as it is logged. One style for all of them:
+:data:`STYLE`, a title, labelled axes (with their scale), a legend where lines need names.
 """
 
 from __future__ import annotations
+
+from typing import Callable
 
 import matplotlib
 
@@ -16,6 +19,12 @@ import pandas as pd  # noqa: E402
 from matplotlib import colormaps, rc_context  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
+from sklearn.metrics import ConfusionMatrixDisplay, RocCurveDisplay  # noqa: E402
+
+STYLE = {"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False}
+CLASS_COLORS = ("tab:blue", "tab:red")  # label 0, label 1
+PROBABILITY_MAP = "RdBu_r"  # blue where ŷ → 0, red where ŷ → 1, as the points
+
 
 def _plain_log_axis(ax) -> None:
     """Log-scale y axis labelled 0.3, 0.4, … rather than 3×10⁻¹ (clearer, and no mathtext to typeset)."""
@@ -23,9 +32,6 @@ def _plain_log_axis(ax) -> None:
     plain = FuncFormatter(lambda value, _: f"{value:g}")
     ax.yaxis.set_major_formatter(plain)
     ax.yaxis.set_minor_formatter(plain)
-
-
-STYLE = {"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False}
 
 
 def loss_curve(train: np.ndarray, val: np.ndarray | None, title: str, log_scale: bool = True):
@@ -56,6 +62,89 @@ def loss_curve(train: np.ndarray, val: np.ndarray | None, title: str, log_scale:
     return fig
 
 
+def roc_curve(y_true: dict[str, np.ndarray], proba: dict[str, np.ndarray], title: str):
+    """ROC curves of several splits on one axes (scikit-learn's RocCurveDisplay), AUC in the legend.
+
+    Parameters
+    ----------
+    y_true, proba : dict
+        Split name → labels (n,) and → predicted probabilities of label 1 (n,).
+    """
+    with rc_context(STYLE):
+        fig = Figure(figsize=(5.2, 5.0), layout="constrained")
+        ax = fig.subplots()
+        for split, labels in y_true.items():
+            RocCurveDisplay.from_predictions(labels, proba[split], name=split, ax=ax)
+        ax.plot([0, 1], [0, 1], ls=":", color="grey", label="chance")
+        ax.set(title=title, xlabel="false positive rate", ylabel="true positive rate", aspect="equal")
+        ax.legend(loc="lower right")
+    return fig
+
+
+def confusion_matrix(y_true: np.ndarray, proba: np.ndarray, label_names: dict[int, str], title: str):
+    """Confusion matrix at threshold 0.5 (scikit-learn's ConfusionMatrixDisplay), original label names."""
+    with rc_context(STYLE | {"axes.grid": False}):
+        fig = Figure(figsize=(4.8, 4.2), layout="constrained")
+        ax = fig.subplots()
+        ConfusionMatrixDisplay.from_predictions(
+            y_true, (proba >= 0.5).astype(np.int64), labels=[0, 1],
+            display_labels=[label_names[0], label_names[1]], cmap="Blues", colorbar=False, ax=ax,
+        )
+        ax.set(title=title, xlabel="predicted label", ylabel="true label")
+    return fig
+
+
+def _probability_surface(ax, predict_proba: Callable, X: np.ndarray, resolution: int):
+    """Filled contours of ŷ over the box around ``X`` (raw feature units); returns the mappable."""
+    low, high = X.min(axis=0), X.max(axis=0)
+    margin = 0.1 * (high - low) + 1e-9
+    g1, g2 = np.meshgrid(*(np.linspace(lo - m, hi + m, resolution) for lo, hi, m in zip(low, high, margin)))
+    p = predict_proba(np.column_stack([g1.ravel(), g2.ravel()])).reshape(g1.shape)
+    surface = ax.contourf(g1, g2, p, levels=np.linspace(0, 1, 11), cmap=PROBABILITY_MAP, alpha=0.75)
+    ax.contour(g1, g2, p, levels=[0.5], colors="k", linewidths=1.2)
+    return surface
+
+
+def decision_boundary(
+    predict_proba: Callable, points: dict[str, tuple[np.ndarray, np.ndarray]], features: list[str], title: str,
+    resolution: int = 150, ax=None,
+):
+    """The model's probability surface ŷ(x₁, x₂) with the data on it; the ŷ = 0.5 line in black.
+
+    Parameters
+    ----------
+    predict_proba : callable
+        Raw features of shape (n, 2) → probabilities of label 1, shape (n,).
+    points : dict
+        Split name → (X of shape (n, 2), y of shape (n,)); "train" drawn as dots, others as crosses.
+    features : list of str
+        The two feature names, for the axis labels.
+    resolution : int
+        Grid points per axis.
+    ax : Axes, optional
+        Draw into this axes (for side-by-side panels) instead of a new figure.
+    """
+    own = ax is None
+    with rc_context(STYLE | {"axes.grid": False}):
+        if own:
+            fig = Figure(figsize=(6.0, 5.0), layout="constrained")
+            ax = fig.subplots()
+        X_all = np.vstack([X for X, _ in points.values()])
+        surface = _probability_surface(ax, predict_proba, X_all, resolution)
+        for split, (X, y) in points.items():
+            marker = "o" if split == "train" else "X"
+            for label in (0, 1):
+                chosen = y == label
+                ax.scatter(X[chosen, 0], X[chosen, 1], s=18 if split == "train" else 36, marker=marker,
+                           c=CLASS_COLORS[label], edgecolors="k", linewidths=0.4, label=f"{split}, label {label}")
+        ax.set(title=title, xlabel=features[0], ylabel=features[1])
+        if own:
+            ax.legend(loc="upper right", fontsize="small", framealpha=0.8)
+            fig.colorbar(surface, ax=ax, label="predicted probability of label 1")
+            return fig
+    return ax
+
+
 def loss_comparison(curves: pd.DataFrame, title: str):
     """The seed's Exercise 2 plot: loss curves overlaid, one panel per model, log-scale loss.
 
@@ -64,6 +153,7 @@ def loss_comparison(curves: pd.DataFrame, title: str):
     curves : DataFrame
         Long format, one row per point: ``panel`` (model), ``label`` (legend entry, e.g. the
         learning rate), ``order`` (sorts the legend and picks the colour), ``step``, ``loss``.
+        A label ending in "(diverged)" gets a ✕ where its training stopped.
     title : str
     """
     panels = sorted(curves["panel"].unique())
@@ -84,4 +174,62 @@ def loss_comparison(curves: pd.DataFrame, title: str):
             ax.legend()
         axes[0][0].set_ylabel("training loss (log scale)")
         fig.suptitle(title)
+    return fig
+
+
+def width_comparison(scores: pd.DataFrame, metric: str, title: str):
+    """Exercise 3 generalised: a final score against the hidden width (log₂ axis), one line per learning rate.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Columns ``hidden_width``, ``lr`` and ``metric``.
+    """
+    with rc_context(STYLE):
+        fig = Figure(figsize=(6.4, 4.0), layout="constrained")
+        ax = fig.subplots()
+        for lr, group in scores.sort_values("hidden_width").groupby("lr"):
+            ax.plot(group["hidden_width"], group[metric], "o-", label=f"α = {lr:g}")
+        ax.set_xscale("log", base=2)
+        widths = sorted(scores["hidden_width"].unique())
+        ax.set_xticks(widths, [str(w) for w in widths])
+        ax.set(title=title, xlabel="hidden width H (log₂ scale)", ylabel=metric)
+        ax.legend(title="learning rate")
+    return fig
+
+
+def boundaries_side_by_side(panels: list[tuple[str, Callable]], points, features: list[str], title: str, resolution: int = 100):
+    """Decision boundaries of several models next to each other, on the same data."""
+    with rc_context(STYLE | {"axes.grid": False}):
+        fig = Figure(figsize=(3.6 * len(panels), 3.6), layout="constrained")
+        axes = fig.subplots(1, len(panels), sharex=True, sharey=True, squeeze=False)[0]
+        for ax, (name, predict_proba) in zip(axes, panels):
+            decision_boundary(predict_proba, points, features, name, resolution=resolution, ax=ax)
+        fig.suptitle(title)
+    return fig
+
+
+def heatmap(table: pd.DataFrame, value: str, title: str):
+    """A score over two swept parameters: rows × columns of ``table`` (a pivot), values annotated.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Index and columns are the two parameters' values (named), cells the score.
+    value : str
+        What the cells hold, for the colour bar.
+    """
+    with rc_context(STYLE | {"axes.grid": False}):
+        fig = Figure(figsize=(1.2 * len(table.columns) + 3, 0.6 * len(table.index) + 2.2), layout="constrained")
+        ax = fig.subplots()
+        values = table.to_numpy(dtype=float)
+        image = ax.imshow(values, cmap="viridis", aspect="auto")
+        ax.set_xticks(range(len(table.columns)), [str(c) for c in table.columns])
+        ax.set_yticks(range(len(table.index)), [str(i) for i in table.index])
+        for (row, col), cell in np.ndenumerate(values):
+            bright = not np.isnan(cell) and image.norm(cell) > 0.6  # viridis turns yellow: dark text there
+            ax.text(col, row, "—" if np.isnan(cell) else f"{cell:.3g}", ha="center", va="center",
+                    color="k" if bright else "w", fontsize="small")
+        ax.set(title=title, xlabel=table.columns.name, ylabel=table.index.name)
+        fig.colorbar(image, ax=ax, label=value)
     return fig

@@ -58,6 +58,7 @@ class MlflowSweep(Callback):
         self.uri = tracking.resolve_uri(config.tracking.uri, project_root(config))
         self.experiment_id = tracking.use_store(self.uri, config.tracking.experiment)
         self.objective = config.objective
+        self.base_config = config if "dataset" in config else None  # the jobs' shared settings
         overrides = list(config.hydra.overrides.task)
         swept = {str(k): str(v) for k, v in (config.hydra.sweeper.get("params") or {}).items()}
         run = MlflowClient().create_run(
@@ -94,7 +95,7 @@ class MlflowSweep(Callback):
             children = mlflow.search_runs(
                 experiment_ids=[self.experiment_id], filter_string=f"tags.mlflow.parentRunId = '{parent_id}'"
             )
-            status = summarise(client, parent_id, children, self.objective)
+            status = summarise(client, parent_id, children, self.objective, self.base_config)
             if self.failures:
                 status = "FAILED"
                 listing = "\n".join(f"  {overrides}: {error}" for overrides, error in self.failures)
@@ -135,7 +136,69 @@ def comparison_curves(client: MlflowClient, children: pd.DataFrame) -> pd.DataFr
     return pd.DataFrame(rows, columns=["panel", "label", "order", "step", "loss"])
 
 
-def summarise(client: MlflowClient, parent_id: str, children: pd.DataFrame, objective: str) -> str:
+def swept(children: pd.DataFrame) -> list[str]:
+    """The ``params.*`` columns whose value differs between the children: what the sweep varied."""
+    params = [c for c in children.columns if c.startswith("params.") and c != "params.sweep"]
+    return sorted(c for c in params if children[c].nunique(dropna=False) > 1)
+
+
+def _numeric(values: pd.Series):
+    converted = pd.to_numeric(values, errors="coerce")
+    return converted if converted.notna().all() else values
+
+
+def sweep_figures(client: MlflowClient, children: pd.DataFrame, objective: str, base_config) -> dict:
+    """The parent's figures: loss curves by learning rate; for width sweeps the score against the
+    width (and the decision boundaries side by side for 2-D data); a heat map over two swept keys."""
+    figures = {}
+    curves = comparison_curves(client, children)
+    if not curves.empty:
+        figures["loss_comparison"] = plots.loss_comparison(curves, "Training loss per iteration, by learning rate")
+    diverged = children["tags.chainrule.diverged"].eq("true") if "tags.chainrule.diverged" in children else False
+    finished = children[(children["status"] == "FINISHED") & ~diverged]
+    varied = swept(children)
+    if "params.model.hidden_width" in varied and "metrics.test/accuracy" in finished:
+        scores = pd.DataFrame({
+            "hidden_width": pd.to_numeric(finished["params.model.hidden_width"]),
+            "lr": pd.to_numeric(finished["params.train.lr"]),
+            "test/accuracy": finished["metrics.test/accuracy"],
+        }).dropna()
+        if not scores.empty:
+            figures["width_comparison"] = plots.width_comparison(scores, "test/accuracy", "Test accuracy by hidden width")
+            boundaries = width_boundaries(finished, base_config)
+            if boundaries is not None:
+                figures["width_boundaries"] = boundaries
+    key = f"metrics.{objective}"
+    if len(varied) == 2 and key in finished and finished[key].notna().any():
+        rows, cols = varied
+        grid = finished.assign(**{rows: _numeric(finished[rows]), cols: _numeric(finished[cols])})
+        table = grid.pivot_table(index=rows, columns=cols, values=key, aggfunc="mean")
+        table.index.name, table.columns.name = rows.removeprefix("params."), cols.removeprefix("params.")
+        figures["heatmap"] = plots.heatmap(table, objective, f"{objective} over {table.index.name} × {table.columns.name}")
+    return figures
+
+
+def width_boundaries(finished: pd.DataFrame, base_config):
+    """Decision boundaries of each width's model side by side, on the sweep's data (2-D data, one
+    learning rate and one dataset in the sweep only — otherwise the panels would not compare)."""
+    if base_config is None or finished.get("params.train.lr", pd.Series()).nunique() != 1 or finished.empty:
+        return None
+    from chainrule import data, model_io  # the data only when this figure is drawn
+
+    cfg = base_config
+    splits = data.split(data.load(cfg.dataset, cfg.seed), cfg.train.test_size, cfg.train.val_size, cfg.train.scale, cfg.seed)
+    features = splits.table.features
+    if len(features) != 2:
+        return None
+    panels = []
+    for _, child in finished.sort_values("params.model.hidden_width", key=pd.to_numeric).iterrows():
+        model = mlflow.pyfunc.load_model(f"runs:/{child['run_id']}/model").unwrap_python_model()
+        panels.append((f"H = {child['params.model.hidden_width']}", model.predictor.predict_proba))
+    points = {s: (splits.raw[s][features].to_numpy(), splits.y[s]) for s in ("train", "test")}
+    return plots.boundaries_side_by_side(panels, points, features, "Decision boundaries by hidden width")
+
+
+def summarise(client: MlflowClient, parent_id: str, children: pd.DataFrame, objective: str, base_config=None) -> str:
     """Log the summary table, the comparison figure and the best child; return the parent's status."""
     if children.empty:
         client.set_tag(parent_id, "chainrule.children", "0")
@@ -146,10 +209,8 @@ def summarise(client: MlflowClient, parent_id: str, children: pd.DataFrame, obje
     table = children[columns].rename(columns={"tags.mlflow.runName": "run_name"})
     client.log_text(parent_id, table.to_csv(index=False), "sweep_summary.csv")
 
-    curves = comparison_curves(client, children)
-    if not curves.empty:
-        figure = plots.loss_comparison(curves, "Training loss per iteration, by learning rate")
-        client.log_figure(parent_id, figure, "figures/loss_comparison.png")
+    for name, figure in sweep_figures(client, children, objective, base_config).items():
+        client.log_figure(parent_id, figure, f"figures/{name}.png")
 
     key = f"metrics.{objective}"
     finished = children[children["status"] == "FINISHED"]
