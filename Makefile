@@ -11,7 +11,7 @@ PORT ?= 5000
 MLRUNS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lock run sweep ui test test-fast bench clean
+.PHONY: help setup browser lock run sweep ui report test test-fast bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -23,6 +23,10 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+browser: ## Debian's chromium and chromedriver, for the UI end-to-end test (apt-get, once)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
 lock: ## Re-resolve requirements.in into requirements.lock (needs the package index)
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
@@ -40,7 +44,10 @@ sweep: setup ## The seed's learning-rate grid x {logistic, mlp} as a Hydra multi
 ui: setup ## The MLflow UI on 127.0.0.1:$(PORT) over mlruns/ (PORT=5001 to change; Ctrl-C stops)
 	$(PY) pipelines/ui.py port=$(PORT) $(ARGS)
 
-test: setup ## Run the whole test suite, slow tests included (what CI runs)
+report: setup ## Table of the latest sweep's runs, best first; Markdown + CSV in reports/ (ARGS="metric=...")
+	$(PY) pipelines/report.py $(ARGS)
+
+test: setup browser ## Run the whole test suite, slow and browser tests included (what CI runs)
 	$(PY) -m pytest $(ARGS)
 
 test-fast: setup ## Run the tests not marked slow
@@ -50,6 +57,6 @@ bench: setup ## Benchmark the core against scikit-learn (time per iteration and 
 	$(PY) pipelines/bench.py $(ARGS)
 
 clean: ## Remove caches and Hydra outputs; keeps mlruns/ unless MLRUNS=1, and .venv
-	rm -rf .pytest_cache .hypothesis outputs multirun
+	rm -rf .pytest_cache .hypothesis outputs multirun reports
 	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 	@if [ "$(MLRUNS)" = 1 ]; then echo "removing every MLflow run in mlruns/"; rm -rf mlruns/mlflow.db mlruns/artifacts; fi

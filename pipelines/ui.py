@@ -23,6 +23,9 @@ def main(argv: list[str]) -> None:
     print(f"runs of experiment {cfg.tracking.experiment!r}: {tracking.ui_url(uri, experiment_id, port=cfg.port)}")
     command = ["mlflow", "ui", "--backend-store-uri", uri, "--host", cfg.host, "--port", str(cfg.port)]
     print(" ".join(command), flush=True)
+    # MLflow's background job runner serves GenAI features (judges, trace roll-ups) this project
+    # does not use, and it respawns its workers on Ctrl-C instead of stopping: leave it off.
+    os.environ.setdefault("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")
     os.execvp(sys.executable, [sys.executable, "-m", "mlflow", *command[1:]])
 
 

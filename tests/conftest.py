@@ -71,3 +71,27 @@ def compose_config():
             return compose("config", overrides=list(overrides))
 
     return _compose
+
+
+def fault_injection_env(folder: Path, lr: float, message: str = "injected fault") -> dict:
+    """Environment for a child process whose chainrule.core.fit raises for one learning rate:
+    a real exception inside a real job, injected by a sitecustomize, with no hook in the product."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "sitecustomize.py").write_text(
+        "import chainrule.core.training as training\n"
+        "_fit = training.fit\n"
+        "def fit(model, X, y, lr, *args, **kwargs):\n"
+        f"    if lr == {lr!r}:\n"
+        f"        raise RuntimeError({message!r})\n"
+        "    return _fit(model, X, y, lr, *args, **kwargs)\n"
+        "training.fit = fit\n"
+        "import chainrule.pipeline\n"
+        "chainrule.pipeline.fit = fit\n"
+    )
+    return {"PYTHONPATH": os.pathsep.join([str(folder), os.environ.get("PYTHONPATH", "")])}
+
+
+@pytest.fixture
+def inject_fault(tmp_path):
+    """``inject_fault(lr, message)`` → env making the train.py child raise for that learning rate."""
+    return lambda lr, message="injected fault": fault_injection_env(tmp_path / "fault", lr, message)

@@ -136,6 +136,16 @@ class UIConfig:
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
 
 
+@dataclass
+class ReportConfig:
+    parent: Optional[str] = None
+    all_runs: bool = False
+    metric: str = "val/log_loss"
+    rows: int = 20
+    output_dir: str = "reports"
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+
+
 def register() -> None:
     """Register the schemas under the names the YAML defaults lists use."""
     cs = ConfigStore.instance()
@@ -148,6 +158,7 @@ def register() -> None:
     cs.store(name="mlp_model_schema", node=MLPModelConfig)
     cs.store(name="train_schema", node=TrainConfig)
     cs.store(name="ui_schema", node=UIConfig)
+    cs.store(name="report_schema", node=ReportConfig)
 
 
 register()

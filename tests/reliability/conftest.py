@@ -48,27 +48,3 @@ def wait_for(predicate, timeout=60.0, interval=0.2, what="condition"):
 
 def running_runs(store):
     return [r for r in store.runs() if r.info.status == "RUNNING"]
-
-
-@pytest.fixture
-def inject_fault(tmp_path):
-    """A sitecustomize that makes chainrule.core.fit raise for one learning rate, in child
-    processes only: a real exception inside a real job, with no test hook in the product."""
-    folder = tmp_path / "fault"
-    folder.mkdir()
-
-    def _make(lr: float, message: str = "injected fault"):
-        (folder / "sitecustomize.py").write_text(
-            "import chainrule.core.training as training\n"
-            "_fit = training.fit\n"
-            "def fit(model, X, y, lr, *args, **kwargs):\n"
-            f"    if lr == {lr!r}:\n"
-            f"        raise RuntimeError({message!r})\n"
-            "    return _fit(model, X, y, lr, *args, **kwargs)\n"
-            "training.fit = fit\n"
-            "import chainrule.pipeline\n"
-            "chainrule.pipeline.fit = fit\n"
-        )
-        return {"PYTHONPATH": os.pathsep.join([str(folder), os.environ.get("PYTHONPATH", "")])}
-
-    return _make

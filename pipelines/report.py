@@ -1,0 +1,24 @@
+"""make report: which setting of a sweep won, and by how much (see conf/report.yaml)."""
+
+import sys
+from pathlib import Path
+
+import hydra
+from omegaconf import DictConfig
+
+from chainrule import report
+from chainrule.config import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+@hydra.main(version_base="1.3", config_path="../conf", config_name="report")
+def main(cfg: DictConfig) -> None:
+    try:
+        report.run(cfg, PROJECT_ROOT)
+    except ConfigError as error:
+        sys.exit(f"report: {error}")
+
+
+if __name__ == "__main__":
+    main()
