@@ -7,7 +7,7 @@ import hydra
 from omegaconf import DictConfig
 
 from chainrule import process
-from chainrule.benchmarks import core_speed, pipeline_speed
+from chainrule.benchmarks import core_speed, figure_speed, pipeline_speed
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,6 +21,11 @@ def main(cfg: DictConfig) -> None:
         cases = [core_speed.Case(**case) for case in cfg.core_cases]
         table = core_speed.run(cases, lr=cfg.lr, repeats=cfg.repeats)
         print("Core: our MLP vs scikit-learn MLPClassifier (float64), full-batch gradient descent, same weights")
+        print(table.to_string(index=False), end="\n\n", flush=True)
+        met &= bool(table["met"].all())
+    if "figures" in cfg.sections:
+        table = figure_speed.run(cfg.repeats)
+        print("Figures: render time at default size, PNG included (median)")
         print(table.to_string(index=False), end="\n\n", flush=True)
         met &= bool(table["met"].all())
     if "pipeline" in cfg.sections:

@@ -1,0 +1,51 @@
+"""Render time of every figure at its default size, on data of a real run (target: < 1 s each)."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import numpy as np
+import pandas as pd
+from sklearn.datasets import make_moons
+
+from chainrule import plots
+from chainrule.core import MLP, fit
+
+
+def _render(make) -> float:
+    start = time.perf_counter()
+    make().savefig(io.BytesIO(), format="png")
+    return time.perf_counter() - start
+
+
+def run(repeats: int) -> pd.DataFrame:
+    X, y = make_moons(500, noise=0.2, random_state=0)
+    model = MLP(2, 8, "relu", init="he")
+    history = fit(model, X[:300], y[:300], 0.5, 1000, validation_data=(X[300:400], y[300:400]))
+    proba = {s: model.predict_proba(X[i]) for s, i in (("train", slice(0, 300)), ("val", slice(300, 400)), ("test", slice(400, 500)))}
+    labels = {s: y[i] for s, i in (("train", slice(0, 300)), ("val", slice(300, 400)), ("test", slice(400, 500)))}
+    points = {"train": (X[:300], y[:300]), "test": (X[400:], y[400:])}
+    curves = pd.DataFrame([
+        {"panel": m, "label": f"α = {lr:g}", "order": lr, "step": s, "loss": v}
+        for m in ("logistic", "mlp") for lr in (0.001, 0.01, 0.1, 1.0) for s, v in enumerate(history.loss)
+    ])
+    widths = pd.DataFrame({"hidden_width": [1, 2, 4, 8, 16] * 2, "lr": [0.1] * 5 + [1.0] * 5, "test/accuracy": np.linspace(0.7, 0.95, 10)})
+    grid = pd.DataFrame(np.random.default_rng(0).random((4, 4)), index=pd.Index([1, 2, 4, 8], name="width"),
+                        columns=pd.Index([0.001, 0.01, 0.1, 1.0], name="lr"))
+    figures = {
+        "loss_curve": lambda: plots.loss_curve(history.loss, history.val_loss, "loss"),
+        "roc_curve": lambda: plots.roc_curve(labels, proba, "ROC"),
+        "confusion_matrix": lambda: plots.confusion_matrix(labels["test"], proba["test"], {0: "0", 1: "1"}, "confusion"),
+        "decision_boundary": lambda: plots.decision_boundary(model.predict_proba, points, ["x1", "x2"], "boundary"),
+        "loss_comparison (8 curves)": lambda: plots.loss_comparison(curves, "comparison"),
+        "width_comparison": lambda: plots.width_comparison(widths, "test/accuracy", "widths"),
+        "width_boundaries (5 panels)": lambda: plots.boundaries_side_by_side(
+            [(f"H = {h}", model.predict_proba) for h in (1, 2, 4, 8, 16)], points, ["x1", "x2"], "boundaries"),
+        "heatmap (4 x 4)": lambda: plots.heatmap(grid, "val/log_loss", "grid"),
+    }
+    rows = []
+    for name, make in figures.items():
+        seconds = float(np.median([_render(make) for _ in range(repeats)]))
+        rows.append({"figure": name, "seconds": round(seconds, 3), "target": "< 1", "met": seconds < 1.0})
+    return pd.DataFrame(rows)
