@@ -8,6 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
 PORT ?= 5000
+JOBS ?=
 MLRUNS ?=
 
 .DEFAULT_GOAL := help
@@ -38,8 +39,8 @@ lock: ## Re-resolve requirements.in into requirements.lock (needs the package in
 run: setup ## Train, score and log the default experiment (Hydra overrides: ARGS="train.lr=0.5")
 	$(PY) pipelines/train.py $(ARGS)
 
-sweep: setup ## The seed's learning-rate grid x {logistic, mlp} as a Hydra multirun (ARGS="...")
-	$(PY) pipelines/train.py sweep=lr_grid $(ARGS)
+sweep: setup ## The seed's learning-rate grid x {logistic, mlp} as a Hydra multirun (JOBS=2: in parallel)
+	$(PY) pipelines/train.py sweep=lr_grid $(if $(JOBS),hydra/launcher=joblib hydra.launcher.n_jobs=$(JOBS)) $(ARGS)
 
 ui: setup ## The MLflow UI on 127.0.0.1:$(PORT) over mlruns/ (PORT=5001 to change; Ctrl-C stops)
 	$(PY) pipelines/ui.py port=$(PORT) $(ARGS)

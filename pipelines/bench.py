@@ -30,7 +30,9 @@ def main(cfg: DictConfig) -> None:
         met &= bool(table["met"].all())
     if "pipeline" in cfg.sections:
         p = cfg.pipeline
-        table = pipeline_speed.run(PROJECT_ROOT, p.repeats, list(p.sweep), p.history_steps)
+        table = pipeline_speed.run(
+            PROJECT_ROOT, p.repeats, list(p.sweep), p.history_steps, list(p.parallel.sweep), p.parallel.jobs
+        )
         print("Pipeline: wall-clock seconds (subprocesses, throw-away SQLite stores)")
         print(table.to_string(index=False), flush=True)
         met &= bool(table["met"].all())

@@ -36,6 +36,29 @@ def project_root(config: DictConfig) -> Path:
     return Path.cwd()
 
 
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def limit_blas_threads(config: DictConfig) -> None:
+    """Give each parallel worker cores // workers BLAS threads, instead of every worker taking
+    all the cores (oversubscription). Workers inherit the environment; settings already in the
+    environment win."""
+    workers = config.hydra.launcher.get("n_jobs")
+    if not isinstance(workers, int) or workers in (0, 1):
+        return
+    cores = os.cpu_count() or 1
+    workers = cores + 1 + workers if workers < 0 else workers  # joblib: -1 = all cores
+    for variable in BLAS_THREADS:
+        os.environ.setdefault(variable, str(max(1, cores // workers)))
+
+
+def failed_jobs(client: MlflowClient, parent_id: str) -> list[str]:
+    """The lines ``on_job_end`` left on the parent run (tags ``chainrule.failed_job.<n>``), in job order."""
+    tags = client.get_run(parent_id).data.tags
+    prefix = "chainrule.failed_job."
+    return [tags[k] for k in sorted((k for k in tags if k.startswith(prefix)), key=lambda k: int(k[len(prefix):]))]
+
+
 def minimizes(metric: str) -> bool:
     """Losses and the Brier score are better small; every other score is better large."""
     return metric.endswith(("loss", "brier"))
@@ -52,32 +75,37 @@ class MlflowSweep(Callback):
 
     def __init__(self) -> None:
         self.parent_id: str | None = None
-        self.failures: list[tuple[str, str]] = []  # (overrides, error) of jobs that raised
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         self.uri = tracking.resolve_uri(config.tracking.uri, project_root(config))
         self.experiment_id = tracking.use_store(self.uri, config.tracking.experiment)
         self.objective = config.objective
         self.base_config = config if "dataset" in config else None  # the jobs' shared settings
+        self.keys = swept_keys(config)
+        limit_blas_threads(config)
         overrides = list(config.hydra.overrides.task)
-        swept = {str(k): str(v) for k, v in (config.hydra.sweeper.get("params") or {}).items()}
+        grid = {str(k): str(v) for k, v in (config.hydra.sweeper.get("params") or {}).items()}
         run = MlflowClient().create_run(
             self.experiment_id,
             run_name=sweep_name(config),
             tags={"chainrule.role": "sweep", "chainrule.overrides": " ".join(overrides)[:5000]} | process.identity(),
         )
         self.parent_id = run.info.run_id
-        tracking.log_params(self.parent_id, {f"sweep.{k}": v for k, v in swept.items()})
+        tracking.log_params(self.parent_id, {f"sweep.{k}": v for k, v in grid.items()})
         os.environ[tracking.PARENT_RUN_ENV] = self.parent_id
         atexit.register(self.finish)
         log.info("sweep parent run %s in %s", run.info.run_name, tracking.ui_url(self.uri, self.experiment_id))
 
     def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs) -> None:
-        # Runs in the launching process with the basic launcher; a job that failed before its
-        # MLflow run existed (bad settings, unreadable data) is only known from here.
-        if job_return.status == JobStatus.FAILED:
+        # A job that failed before its MLflow run existed (bad settings, unreadable data) is only
+        # known here. This runs wherever the job ran (this process, a joblib worker, a cluster
+        # node), so the failure is written to the parent run, where finish() collects it.
+        parent = os.environ.get(tracking.PARENT_RUN_ENV)
+        if job_return.status == JobStatus.FAILED and parent:
             error = job_return._return_value  # the exception; .return_value would re-raise it
-            self.failures.append((" ".join(job_return.overrides), f"{type(error).__name__}: {error}"))
+            line = f"{' '.join(job_return.overrides)}: {type(error).__name__}: {error}\n"
+            uri = tracking.resolve_uri(config.tracking.uri, project_root(config))
+            MlflowClient(uri).set_tag(parent, f"chainrule.failed_job.{config.hydra.job.num}", line[:5000])
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         self.finish()
@@ -95,13 +123,13 @@ class MlflowSweep(Callback):
             children = mlflow.search_runs(
                 experiment_ids=[self.experiment_id], filter_string=f"tags.mlflow.parentRunId = '{parent_id}'"
             )
-            status = summarise(client, parent_id, children, self.objective, self.base_config)
-            if self.failures:
+            status = summarise(client, parent_id, children, self.objective, self.base_config, self.keys)
+            failures = failed_jobs(client, parent_id)
+            if failures:
                 status = "FAILED"
-                listing = "\n".join(f"  {overrides}: {error}" for overrides, error in self.failures)
-                client.set_tag(parent_id, "chainrule.failed_jobs", str(len(self.failures)))
-                client.log_text(parent_id, listing + "\n", "failed_jobs.txt")
-                log.error("%d job(s) of the sweep failed:\n%s", len(self.failures), listing)
+                client.set_tag(parent_id, "chainrule.failed_jobs", str(len(failures)))
+                client.log_text(parent_id, "".join(failures), "failed_jobs.txt")
+                log.error("%d job(s) of the sweep failed:\n%s", len(failures), "".join(f"  {f}" for f in failures))
         finally:
             if process.interrupted:
                 status = "KILLED"
@@ -142,12 +170,24 @@ def swept(children: pd.DataFrame) -> list[str]:
     return sorted(c for c in params if children[c].nunique(dropna=False) > 1)
 
 
+def swept_keys(config: DictConfig) -> list[str]:
+    """The keys a multirun sweeps (preset ``hydra.sweeper.params`` and ``a=1,2`` on the command line),
+    as the run-param columns they show up in: ``model`` → ``params.model.name``."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    keys = [str(k) for k in (config.hydra.sweeper.get("params") or {})]
+    parsed = OverridesParser.create().parse_overrides(list(config.hydra.overrides.task))
+    keys += [o.get_key_element() for o in parsed if o.is_sweep_override()]
+    groups = set(config.hydra.runtime.choices)
+    return list(dict.fromkeys(f"params.{k}.name" if k in groups else f"params.{k}" for k in keys))
+
+
 def _numeric(values: pd.Series):
     converted = pd.to_numeric(values, errors="coerce")
     return converted if converted.notna().all() else values
 
 
-def sweep_figures(client: MlflowClient, children: pd.DataFrame, objective: str, base_config) -> dict:
+def sweep_figures(client: MlflowClient, children: pd.DataFrame, objective: str, base_config, keys=None) -> dict:
     """The parent's figures: loss curves by learning rate; for width sweeps the score against the
     width (and the decision boundaries side by side for 2-D data); a heat map over two swept keys."""
     figures = {}
@@ -156,7 +196,7 @@ def sweep_figures(client: MlflowClient, children: pd.DataFrame, objective: str, 
         figures["loss_comparison"] = plots.loss_comparison(curves, "Training loss per iteration, by learning rate")
     diverged = children["tags.chainrule.diverged"].eq("true") if "tags.chainrule.diverged" in children else False
     finished = children[(children["status"] == "FINISHED") & ~diverged]
-    varied = swept(children)
+    varied = [k for k in (keys or swept(children)) if k in children and children[k].nunique() > 1]
     if "params.model.hidden_width" in varied and "metrics.test/accuracy" in finished:
         scores = pd.DataFrame({
             "hidden_width": pd.to_numeric(finished["params.model.hidden_width"]),
@@ -198,7 +238,7 @@ def width_boundaries(finished: pd.DataFrame, base_config):
     return plots.boundaries_side_by_side(panels, points, features, "Decision boundaries by hidden width")
 
 
-def summarise(client: MlflowClient, parent_id: str, children: pd.DataFrame, objective: str, base_config=None) -> str:
+def summarise(client: MlflowClient, parent_id: str, children: pd.DataFrame, objective: str, base_config=None, keys=None) -> str:
     """Log the summary table, the comparison figure and the best child; return the parent's status."""
     if children.empty:
         client.set_tag(parent_id, "chainrule.children", "0")
@@ -209,7 +249,7 @@ def summarise(client: MlflowClient, parent_id: str, children: pd.DataFrame, obje
     table = children[columns].rename(columns={"tags.mlflow.runName": "run_name"})
     client.log_text(parent_id, table.to_csv(index=False), "sweep_summary.csv")
 
-    for name, figure in sweep_figures(client, children, objective, base_config).items():
+    for name, figure in sweep_figures(client, children, objective, base_config, keys).items():
         client.log_figure(parent_id, figure, f"figures/{name}.png")
 
     key = f"metrics.{objective}"
