@@ -62,6 +62,12 @@ def store(tmp_path) -> Store:
     return Store(tmp_path)
 
 
+def compose_with_hydra(*overrides: str):
+    """conf/config.yaml composed with ``overrides``, the ``hydra`` node included (mode, sweeper, launcher)."""
+    with initialize_config_dir(str(ROOT / "conf"), version_base="1.3"):
+        return compose("config", overrides=list(overrides), return_hydra_config=True)
+
+
 @pytest.fixture
 def compose_config():
     """Compose conf/config.yaml with overrides, as Hydra would for a run."""

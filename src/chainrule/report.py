@@ -8,6 +8,7 @@ import mlflow
 import pandas as pd
 from mlflow import MlflowClient
 
+from chainrule import tracking
 from chainrule.config import ConfigError
 from chainrule.sweep import minimizes, swept
 
@@ -83,8 +84,6 @@ def write(report: pd.DataFrame, folder: Path, name: str, title: str) -> tuple[Pa
 
 def run(cfg, project_root: Path) -> pd.DataFrame:
     """Build, print, write and (for a sweep) log the report that ``cfg`` describes."""
-    from chainrule import tracking
-
     uri = tracking.resolve_uri(cfg.tracking.uri, project_root)
     mlflow.set_tracking_uri(uri)
     client = tracking.open_store(uri)

@@ -5,7 +5,7 @@ import os
 import pytest
 
 from chainrule.sweep import BLAS_THREADS, limit_blas_threads
-from tests.conftest import compose_config  # noqa: F401  (fixture)
+from tests.conftest import compose_with_hydra
 
 from .test_end_to_end import artifact_paths
 
@@ -39,29 +39,19 @@ def test_a_failed_job_in_a_joblib_worker_is_counted_on_the_parent(store, inject_
     assert "train.lr=0.5" in parent.data.tags["chainrule.failed_job.1"]
 
 
-@pytest.mark.parametrize("n_jobs, cores, expected", [(2, 2, "1"), (2, 8, "4"), (-1, 4, "1"), (3, 2, "1")])
-def test_parallel_workers_share_the_cores_instead_of_each_taking_all(monkeypatch, compose_config, n_jobs, cores, expected):
+@pytest.fixture
+def no_thread_settings(monkeypatch):
     for variable in BLAS_THREADS:
         monkeypatch.delenv(variable, raising=False)
+
+
+@pytest.mark.parametrize("n_jobs, cores, expected", [(2, 2, "1"), (2, 8, "4"), (-1, 4, "1"), (3, 2, "1")])
+def test_parallel_workers_share_the_cores_instead_of_each_taking_all(monkeypatch, no_thread_settings, n_jobs, cores, expected):
     monkeypatch.setattr(os, "cpu_count", lambda: cores)
-    from hydra import compose, initialize_config_dir
-
-    from tests.conftest import ROOT
-
-    with initialize_config_dir(str(ROOT / "conf"), version_base="1.3"):
-        cfg = compose("config", overrides=["hydra/launcher=joblib", f"hydra.launcher.n_jobs={n_jobs}"], return_hydra_config=True)
-    limit_blas_threads(cfg)
+    limit_blas_threads(compose_with_hydra("hydra/launcher=joblib", f"hydra.launcher.n_jobs={n_jobs}"))
     assert all(os.environ[v] == expected for v in BLAS_THREADS)
 
 
-def test_the_basic_launcher_leaves_threads_alone(monkeypatch, compose_config):
-    for variable in BLAS_THREADS:
-        monkeypatch.delenv(variable, raising=False)
-    from hydra import compose, initialize_config_dir
-
-    from tests.conftest import ROOT
-
-    with initialize_config_dir(str(ROOT / "conf"), version_base="1.3"):
-        cfg = compose("config", return_hydra_config=True)
-    limit_blas_threads(cfg)
+def test_the_basic_launcher_leaves_threads_alone(no_thread_settings):
+    limit_blas_threads(compose_with_hydra())
     assert not any(v in os.environ for v in BLAS_THREADS)
