@@ -42,7 +42,7 @@ run: setup ## Train, score and log the default experiment (Hydra overrides: ARGS
 sweep: setup ## The seed's learning-rate grid x {logistic, mlp} as a Hydra multirun (JOBS=2: in parallel)
 	$(PY) pipelines/train.py sweep=lr_grid $(if $(JOBS),hydra/launcher=joblib hydra.launcher.n_jobs=$(JOBS)) $(ARGS)
 
-ui: setup ## The MLflow UI on 127.0.0.1:$(PORT) over mlruns/ (PORT=5001 to change; Ctrl-C stops)
+ui: setup ## The MLflow UI on 127.0.0.1:5000 over mlruns/ (PORT=5001 to change; Ctrl-C stops)
 	$(PY) pipelines/ui.py port=$(PORT) $(ARGS)
 
 report: setup ## Table of the latest sweep's runs, best first; Markdown + CSV in reports/ (ARGS="metric=...")
@@ -54,10 +54,10 @@ test: setup browser ## Run the whole test suite, slow and browser tests included
 test-fast: setup ## Run the tests not marked slow
 	$(PY) -m pytest -m "not slow" $(ARGS)
 
-bench: setup ## Benchmark the core against scikit-learn (time per iteration and ratios)
+bench: setup ## Benchmarks: core vs scikit-learn, figure render times, pipeline costs (exit 1 if a target is missed)
 	$(PY) pipelines/bench.py $(ARGS)
 
 clean: ## Remove caches and Hydra outputs; keeps mlruns/ unless MLRUNS=1, and .venv
 	rm -rf .pytest_cache .hypothesis outputs multirun reports
 	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
-	@if [ "$(MLRUNS)" = 1 ]; then echo "removing every MLflow run in mlruns/"; rm -rf mlruns/mlflow.db mlruns/artifacts; fi
+	@if [ "$(MLRUNS)" = 1 ]; then echo "removing every MLflow run in mlruns/"; rm -rf mlruns/mlflow.db mlruns/mlflow.db.lock mlruns/artifacts; fi
