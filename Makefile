@@ -12,7 +12,7 @@ JOBS ?=
 MLRUNS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup browser lock run sweep ui report test test-fast bench clean
+.PHONY: help setup browser lock run sweep ui server report test test-fast bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ sweep: setup ## The seed's learning-rate grid x {logistic, mlp} as a Hydra multi
 
 ui: setup ## The MLflow UI on 127.0.0.1:5000 over mlruns/ (PORT=5001 to change; Ctrl-C stops)
 	$(PY) pipelines/ui.py port=$(PORT) $(ARGS)
+
+server: setup ## MLflow's tracking server on 127.0.0.1:5050 (SQLite under mlruns/server/); prints the URI to export
+	$(PY) pipelines/server.py $(ARGS)
 
 report: setup ## Table of the latest sweep's runs, best first; Markdown + CSV in reports/ (ARGS="metric=...")
 	$(PY) pipelines/report.py $(ARGS)

@@ -146,6 +146,14 @@ class ReportConfig:
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
 
 
+@dataclass
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 5050
+    backend_store_uri: Optional[str] = None
+    artifacts_destination: Optional[str] = None
+
+
 def register() -> None:
     """Register the schemas under the names the YAML defaults lists use."""
     cs = ConfigStore.instance()
@@ -159,6 +167,7 @@ def register() -> None:
     cs.store(name="train_schema", node=TrainConfig)
     cs.store(name="ui_schema", node=UIConfig)
     cs.store(name="report_schema", node=ReportConfig)
+    cs.store(name="server_schema", node=ServerConfig)
 
 
 register()

@@ -1,0 +1,36 @@
+"""make server: MLflow's tracking server (conf/server.yaml); prints the URI clients export."""
+
+import os
+import sys
+from pathlib import Path
+
+from hydra import compose, initialize_config_dir
+
+import chainrule.config  # noqa: F401  (registers the config schemas)
+from chainrule import tracking
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def main(argv: list[str]) -> None:
+    with initialize_config_dir(str(PROJECT_ROOT / "conf"), version_base="1.3"):
+        cfg = compose("server", overrides=argv)
+    folder = PROJECT_ROOT / "mlruns" / "server"
+    backend = cfg.backend_store_uri or f"sqlite:///{folder / 'mlflow.db'}"
+    artifacts = cfg.artifacts_destination or str(folder / "artifacts")
+    if backend.startswith("sqlite:"):
+        tracking.open_store(backend)  # create and migrate it once, under the store lock
+    url = f"http://{cfg.host}:{cfg.port}"
+    print(f"MLflow tracking server for {backend}, artifacts in {artifacts}")
+    print(f"log to it with:  export MLFLOW_TRACKING_URI={url}")
+    command = [
+        "server", "--backend-store-uri", backend, "--artifacts-destination", artifacts, "--serve-artifacts",
+        "--host", cfg.host, "--port", str(cfg.port),
+    ]
+    os.environ.setdefault("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")  # as for make ui
+    sys.stdout.flush()
+    os.execvp(sys.executable, [sys.executable, "-m", "mlflow", *command])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
