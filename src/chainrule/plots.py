@@ -233,3 +233,29 @@ def heatmap(table: pd.DataFrame, value: str, title: str):
         ax.set(title=title, xlabel=table.columns.name, ylabel=table.index.name)
         fig.colorbar(image, ax=ax, label=value)
     return fig
+
+
+def objective_over_trials(values: pd.Series, objective: str, minimize: bool, title: str):
+    """A search's objective per trial, in the order they ran, with the best so far as a step line.
+
+    Parameters
+    ----------
+    values : Series
+        The objective of each trial in run order; NaN for a trial that failed or diverged
+        (drawn as ✕ along the top of the axes).
+    """
+    with rc_context(STYLE):
+        fig = Figure(figsize=(6.4, 4.0), layout="constrained")
+        ax = fig.subplots()
+        trials = np.arange(1, len(values) + 1)
+        scores = values.to_numpy(dtype=float)
+        ok = ~np.isnan(scores)
+        ax.plot(trials[ok], scores[ok], "o", color="tab:blue", label="trial")
+        best = (pd.Series(scores).cummin() if minimize else pd.Series(scores).cummax()).ffill()  # carried past failures
+        ax.step(trials, best, where="post", color="tab:orange", label="best so far")
+        if (~ok).any():
+            top = np.nanmax(scores) if ok.any() else 1.0
+            ax.plot(trials[~ok], np.full((~ok).sum(), top), "x", color="tab:red", ms=9, mew=2, label="failed or diverged")
+        ax.set(title=title, xlabel="trial", ylabel=objective)
+        ax.legend()
+    return fig

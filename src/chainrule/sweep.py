@@ -82,6 +82,7 @@ class MlflowSweep(Callback):
         self.objective = config.objective
         self.base_config = config if "dataset" in config else None  # the jobs' shared settings
         self.keys = swept_keys(config)
+        self.searched = "optuna" in str(config.hydra.sweeper.get("_target_", ""))  # trials, not a grid
         limit_blas_threads(config)
         overrides = list(config.hydra.overrides.task)
         grid = {str(k): str(v) for k, v in (config.hydra.sweeper.get("params") or {}).items()}
@@ -123,7 +124,7 @@ class MlflowSweep(Callback):
             children = mlflow.search_runs(
                 experiment_ids=[self.experiment_id], filter_string=f"tags.mlflow.parentRunId = '{parent_id}'"
             )
-            status = summarise(client, parent_id, children, self.objective, self.base_config, self.keys)
+            status = summarise(client, parent_id, children, self.objective, self.base_config, self.keys, self.searched)
             failures = failed_jobs(client, parent_id)
             if failures:
                 status = "FAILED"
@@ -187,9 +188,11 @@ def _numeric(values: pd.Series):
     return converted if converted.notna().all() else values
 
 
-def sweep_figures(client: MlflowClient, children: pd.DataFrame, objective: str, base_config, keys=None) -> dict:
+def sweep_figures(client: MlflowClient, children: pd.DataFrame, objective: str, base_config, keys=None,
+                  searched: bool = False) -> dict:
     """The parent's figures: loss curves by learning rate; for width sweeps the score against the
-    width (and the decision boundaries side by side for 2-D data); a heat map over two swept keys."""
+    width (and the decision boundaries side by side for 2-D data); a heat map over two swept keys;
+    for a search (``searched``, e.g. Optuna) the objective over the trials."""
     figures = {}
     curves = comparison_curves(client, children)
     if not curves.empty:
@@ -209,6 +212,11 @@ def sweep_figures(client: MlflowClient, children: pd.DataFrame, objective: str, 
             if boundaries is not None:
                 figures["width_boundaries"] = boundaries
     key = f"metrics.{objective}"
+    if searched and key in children:
+        ordered = children.sort_values("start_time")[key]
+        figures["objective_over_trials"] = plots.objective_over_trials(
+            ordered.reset_index(drop=True), objective, minimizes(objective), f"Search: {objective} per trial"
+        )
     if len(varied) == 2 and key in finished and finished[key].notna().any():
         rows, cols = varied
         grid = finished.assign(**{rows: _numeric(finished[rows]), cols: _numeric(finished[cols])})
@@ -238,7 +246,8 @@ def width_boundaries(finished: pd.DataFrame, base_config):
     return plots.boundaries_side_by_side(panels, points, features, "Decision boundaries by hidden width")
 
 
-def summarise(client: MlflowClient, parent_id: str, children: pd.DataFrame, objective: str, base_config=None, keys=None) -> str:
+def summarise(client: MlflowClient, parent_id: str, children: pd.DataFrame, objective: str, base_config=None,
+              keys=None, searched: bool = False) -> str:
     """Log the summary table, the comparison figure and the best child; return the parent's status."""
     if children.empty:
         client.set_tag(parent_id, "chainrule.children", "0")
@@ -249,7 +258,7 @@ def summarise(client: MlflowClient, parent_id: str, children: pd.DataFrame, obje
     table = children[columns].rename(columns={"tags.mlflow.runName": "run_name"})
     client.log_text(parent_id, table.to_csv(index=False), "sweep_summary.csv")
 
-    for name, figure in sweep_figures(client, children, objective, base_config, keys).items():
+    for name, figure in sweep_figures(client, children, objective, base_config, keys, searched).items():
         client.log_figure(parent_id, figure, f"figures/{name}.png")
 
     key = f"metrics.{objective}"

@@ -30,6 +30,10 @@ from chainrule.config import ConfigError
 
 log = logging.getLogger("chainrule")
 
+# MLflow draws a progress bar for every artifact download, including the one that validates each
+# logged model: in a sweep's log that is noise, one bar per run.
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+
 MIN_FREE_BYTES = 50 * 2**20
 """Refuse to start with less free space than this where runs are stored (a run writes a few MB)."""
 

@@ -55,3 +55,18 @@ def test_parallel_workers_share_the_cores_instead_of_each_taking_all(monkeypatch
 def test_the_basic_launcher_leaves_threads_alone(no_thread_settings):
     limit_blas_threads(compose_with_hydra())
     assert not any(v in os.environ for v in BLAS_THREADS)
+
+
+@pytest.mark.slow
+def test_an_optuna_search_is_one_parent_with_a_child_per_trial_and_the_best_recorded(store):
+    result = store.train("sweep=lr_optuna", "hydra.sweeper.n_trials=5", "model.hidden_width=8", "train.iterations=60")
+    runs = store.runs()
+    (parent,) = [r for r in runs if r.data.tags.get("chainrule.role") == "sweep"]
+    children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
+    assert parent.info.run_name.startswith("lr_optuna-") and parent.info.status == "FINISHED"
+    assert len(children) == 5 and len({c.data.params["train.lr"] for c in children}) == 5
+    assert all(1e-4 <= float(c.data.params["train.lr"]) <= 10 for c in children)
+    best = min(children, key=lambda c: c.data.metrics["val/log_loss"])
+    assert parent.data.tags["chainrule.best_run_id"] == best.info.run_id
+    assert f"Best value: {best.data.metrics['val/log_loss']}" in result.stdout + result.stderr
+    assert "figures/objective_over_trials.png" in artifact_paths(store.client, parent.info.run_id)

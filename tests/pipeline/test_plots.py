@@ -106,3 +106,11 @@ def test_heatmap_annotates_every_cell():
     assert [t.get_text() for t in ax.texts] == ["0.3", "0.2", "0.25", "—"]
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("train.lr", "model.hidden_width")
     assert png_bytes(fig) > 5_000
+
+
+def test_objective_over_trials_marks_failed_trials_and_the_best_so_far():
+    values = pd.Series([0.5, np.nan, 0.3, 0.4])
+    (ax,) = plots.objective_over_trials(values, "val/log_loss", True, "search").axes
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == ["trial", "best so far", "failed or diverged"]
+    np.testing.assert_array_equal(ax.get_lines()[1].get_ydata(), [0.5, 0.5, 0.3, 0.3])

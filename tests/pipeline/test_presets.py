@@ -20,6 +20,7 @@ def hydra_view(*overrides):
         ("sweep=width_grid", {"model.hidden_width": "1,2,3,4,8,16"}),
         ("experiment=exercise2", {"train.lr": "0.001,0.01,0.1,1.0"}),
         ("experiment=exercise3", {"model.hidden_width": "2,3"}),
+        ("sweep=lr_optuna", {"train.lr": "tag(log, interval(0.0001, 10.0))"}),
     ],
 )
 def test_sweep_presets_are_multiruns_over_the_seeds_grids(preset, params):
