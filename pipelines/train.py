@@ -5,6 +5,7 @@
 """
 
 import logging
+import math
 import signal
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from chainrule import pipeline, process
-from chainrule.config import ConfigError
+from chainrule.config import ConfigError, DivergedTrial
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,12 +28,15 @@ process.stop_on_signals()
 def main(cfg: DictConfig) -> float:
     hydra_cfg = HydraConfig.get()
     try:
-        return pipeline.run(cfg, PROJECT_ROOT, list(hydra_cfg.overrides.task))
+        objective = pipeline.run(cfg, PROJECT_ROOT, list(hydra_cfg.overrides.task))
     except ConfigError as error:
         logging.getLogger("chainrule").error("configuration error: %s", error)
         if hydra_cfg.mode == RunMode.RUN:
             sys.exit(2)  # a bad setting is not a crash: no traceback
         raise  # in a sweep, fail this job only; the others run
+    if math.isnan(objective) and "optuna" in str(hydra_cfg.sweeper.get("_target_", "")):
+        raise DivergedTrial(f"trial diverged (recorded as run {cfg.objective} = NaN); the search goes on")
+    return objective
 
 
 if __name__ == "__main__":

@@ -29,6 +29,11 @@ class ConfigError(CompactHydraException, ValueError):
     """
 
 
+class DivergedTrial(CompactHydraException):
+    """Raised after a diverged run is recorded, for sweepers that optimise (Optuna): they must see
+    the trial as failed, not as a NaN objective. A grid sweep gets NaN and goes on."""
+
+
 # -- datasets -----------------------------------------------------------------------------
 
 

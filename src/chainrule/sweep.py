@@ -24,6 +24,7 @@ from mlflow import MlflowClient
 from omegaconf import DictConfig
 
 from chainrule import plots, process, tracking
+from chainrule.config import DivergedTrial
 
 log = logging.getLogger("chainrule")
 
@@ -102,17 +103,20 @@ class MlflowSweep(Callback):
         # known here. This runs wherever the job ran (this process, a joblib worker, a cluster
         # node), so the failure is written to the parent run, where finish() collects it.
         parent = os.environ.get(tracking.PARENT_RUN_ENV)
-        if job_return.status == JobStatus.FAILED and parent:
-            error = job_return._return_value  # the exception; .return_value would re-raise it
+        error = job_return._return_value  # the exception of a failed job; .return_value would re-raise it
+        if job_return.status == JobStatus.FAILED and parent and not isinstance(error, DivergedTrial):
             line = f"{' '.join(job_return.overrides)}: {type(error).__name__}: {error}\n"
             uri = tracking.resolve_uri(config.tracking.uri, project_root(config))
             MlflowClient(uri).set_tag(parent, f"chainrule.failed_job.{config.hydra.job.num}", line[:5000])
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
-        self.finish()
+        self.finish(completed=True)
 
-    def finish(self) -> None:
-        """Summarise the children on the parent and close it; safe to call twice."""
+    def finish(self, completed: bool = False) -> None:
+        """Summarise the children on the parent and close it; safe to call twice.
+
+        ``completed`` is False when called at exit without Hydra having ended the sweep (a job or
+        the sweeper raised, or a signal): the parent is then not FINISHED, whatever its children."""
         if self.parent_id is None:
             return
         parent_id, self.parent_id = self.parent_id, None
@@ -131,6 +135,9 @@ class MlflowSweep(Callback):
                 client.set_tag(parent_id, "chainrule.failed_jobs", str(len(failures)))
                 client.log_text(parent_id, "".join(failures), "failed_jobs.txt")
                 log.error("%d job(s) of the sweep failed:\n%s", len(failures), "".join(f"  {f}" for f in failures))
+            if not completed and status == "FINISHED":
+                status = "FAILED"
+                client.set_tag(parent_id, "chainrule.incomplete", "the sweep stopped before Hydra ended it")
         finally:
             if process.interrupted:
                 status = "KILLED"

@@ -70,3 +70,38 @@ def test_an_optuna_search_is_one_parent_with_a_child_per_trial_and_the_best_reco
     assert parent.data.tags["chainrule.best_run_id"] == best.info.run_id
     assert f"Best value: {best.data.metrics['val/log_loss']}" in result.stdout + result.stderr
     assert "figures/objective_over_trials.png" in artifact_paths(store.client, parent.info.run_id)
+
+
+def wide_search(tmp_path, low, high):
+    """A copy of sweep=lr_optuna searching lr in [low, high] (in a --config-dir of the test's own)."""
+    extra = tmp_path / "extra" / "sweep"
+    extra.mkdir(parents=True)
+    (extra / "wide.yaml").write_text(
+        "# @package _global_\ndefaults:\n  - lr_optuna\n"
+        f"hydra:\n  sweeper:\n    params:\n      train.lr: tag(log, interval({low}, {high}))\n"
+    )
+    return f"--config-dir={tmp_path / 'extra'}"
+
+
+@pytest.mark.slow
+def test_diverged_trials_are_failures_for_optuna_but_finished_runs_and_the_search_goes_on(store, tmp_path):
+    result = store.train(wide_search(tmp_path, 0.01, 100000.0), "sweep=wide", "hydra.sweeper.n_trials=6",
+                         "model.hidden_width=8", "train.iterations=60")
+    output = result.stdout + result.stderr
+    runs = store.runs()
+    (parent,) = [r for r in runs if r.data.tags.get("chainrule.role") == "sweep"]
+    children = [r for r in runs if r is not parent]
+    diverged = [c for c in children if c.data.tags.get("chainrule.diverged") == "true"]
+    assert len(children) == 6 and 0 < len(diverged) < 6  # every trial ran although some diverged
+    assert all(c.info.status == "FINISHED" for c in children)
+    assert "Failed experiment: trial diverged" in output and "Best value:" in output
+    assert parent.info.status == "FINISHED" and "chainrule.failed_jobs" not in parent.data.tags
+
+
+@pytest.mark.slow
+def test_a_search_whose_every_trial_diverged_ends_failed_not_finished(store, tmp_path):
+    result = store.train(wide_search(tmp_path, 1000.0, 100000.0), "sweep=wide", "hydra.sweeper.n_trials=2",
+                         "model.hidden_width=8", "train.iterations=30", check=False)
+    assert result.returncode != 0  # Optuna has no best trial to report
+    (parent,) = [r for r in store.runs() if r.data.tags.get("chainrule.role") == "sweep"]
+    assert parent.info.status == "FAILED" and "chainrule.incomplete" in parent.data.tags
