@@ -56,6 +56,11 @@ class Splits:
     scaler: StandardScaler | None
     table: Table
 
+    def points(self, parts=("train", "test")) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Raw features and labels of some splits, as the figures draw them: split → (X, y)."""
+        features = self.table.features
+        return {part: (self.raw[part][features].to_numpy(), self.y[part]) for part in parts}
+
 
 def _xor(n_samples: int, noise: float, seed: int):
     """Points in [-1, 1]² labelled by the sign of x₁·x₂, with Gaussian jitter of std ``noise``."""
@@ -140,6 +145,11 @@ def load(dataset, seed: int) -> Table:
         raise ConfigError(f"dataset.name: unknown dataset {name!r}")
     source = f"{name}(n_samples={dataset.n_samples}, noise={dataset.noise}, seed={seed})"
     return _from_arrays(X, y, ["x1", "x2"], source)
+
+
+def splits_for(cfg) -> Splits:
+    """The splits a run config describes (``dataset``, ``seed`` and the ``train`` split settings)."""
+    return split(load(cfg.dataset, cfg.seed), cfg.train.test_size, cfg.train.val_size, cfg.train.scale, cfg.seed)
 
 
 def split(table: Table, test_size: float, val_size: float, scale: bool, seed: int) -> Splits:

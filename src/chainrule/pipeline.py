@@ -84,8 +84,7 @@ def prepare(cfg: DictConfig):
     splits : chainrule.data.Splits
     model : MLP or LogisticRegression
     """
-    table = data.load(cfg.dataset, cfg.seed)
-    splits = data.split(table, cfg.train.test_size, cfg.train.val_size, cfg.train.scale, cfg.seed)
+    splits = data.splits_for(cfg)
     n_train = len(splits.y["train"])
     if cfg.train.batch_size is not None and cfg.train.batch_size > n_train:
         raise ConfigError(
@@ -115,9 +114,8 @@ def score_figures(cfg: DictConfig, name: str, model, splits, proba) -> dict:
     features = splits.table.features
     if len(features) == 2:
         predictor = model_io.Predictor.from_parts(model, features, splits.scaler)
-        points = {s: (splits.raw[s][features].to_numpy(), splits.y[s]) for s in ("train", "test")}
         figures["decision_boundary"] = plots.decision_boundary(
-            predictor.predict_proba, points, features, f"{name}: ŷ and the data", cfg.figures.resolution
+            predictor.predict_proba, splits.points(), features, f"{name}: ŷ and the data", cfg.figures.resolution
         )
     return figures
 

@@ -238,10 +238,9 @@ def width_boundaries(finished: pd.DataFrame, base_config):
     learning rate and one dataset in the sweep only — otherwise the panels would not compare)."""
     if base_config is None or finished.get("params.train.lr", pd.Series()).nunique() != 1 or finished.empty:
         return None
-    from chainrule import data, model_io  # the data only when this figure is drawn
+    from chainrule import data  # the data only when this figure is drawn
 
-    cfg = base_config
-    splits = data.split(data.load(cfg.dataset, cfg.seed), cfg.train.test_size, cfg.train.val_size, cfg.train.scale, cfg.seed)
+    splits = data.splits_for(base_config)
     features = splits.table.features
     if len(features) != 2:
         return None
@@ -249,8 +248,7 @@ def width_boundaries(finished: pd.DataFrame, base_config):
     for _, child in finished.sort_values("params.model.hidden_width", key=pd.to_numeric).iterrows():
         model = mlflow.pyfunc.load_model(f"runs:/{child['run_id']}/model").unwrap_python_model()
         panels.append((f"H = {child['params.model.hidden_width']}", model.predictor.predict_proba))
-    points = {s: (splits.raw[s][features].to_numpy(), splits.y[s]) for s in ("train", "test")}
-    return plots.boundaries_side_by_side(panels, points, features, "Decision boundaries by hidden width")
+    return plots.boundaries_side_by_side(panels, splits.points(), features, "Decision boundaries by hidden width")
 
 
 def summarise(client: MlflowClient, parent_id: str, children: pd.DataFrame, objective: str, base_config=None,
