@@ -63,4 +63,4 @@ bench: setup ## Benchmarks: core vs scikit-learn, figure render times, pipeline 
 clean: ## Remove caches and Hydra outputs; keeps mlruns/ unless MLRUNS=1, and .venv
 	rm -rf .pytest_cache .hypothesis outputs multirun reports
 	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
-	@if [ "$(MLRUNS)" = 1 ]; then echo "removing every MLflow run in mlruns/"; rm -rf mlruns/mlflow.db mlruns/mlflow.db.lock mlruns/artifacts; fi
+	@if [ "$(MLRUNS)" = 1 ]; then echo "removing every MLflow run in mlruns/"; rm -rf mlruns/mlflow.db mlruns/mlflow.db-wal mlruns/mlflow.db-shm mlruns/mlflow.db.lock mlruns/artifacts; fi

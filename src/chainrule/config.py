@@ -108,6 +108,7 @@ class TrackingConfig:
 class FiguresConfig:
     log_scale: bool = True
     resolution: int = 150
+    background: bool = True
 
 
 @dataclass

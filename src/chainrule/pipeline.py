@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from chainrule import data, metrics, model_io, plots, process, tracking
+from chainrule import data, figure_worker, metrics, model_io, plots, process, tracking
 from chainrule.config import ConfigError, validate
 from chainrule.core import MLP, LogisticRegression, fit, numerical_gradients, relative_error
 
@@ -103,20 +103,21 @@ def train(cfg: DictConfig, model, splits, callback=None):
     )
 
 
-def score_figures(cfg: DictConfig, name: str, model, splits, proba) -> dict:
-    """ROC curves, the test confusion matrix and, for two features, the decision boundary."""
+def score_figures(cfg: DictConfig, name: str, model, splits, proba) -> figure_worker.FigureSpecs:
+    """ROC curves, the test confusion matrix and, for two features, the decision boundary
+    (as drawing functions and their data, for :func:`chainrule.figure_worker.log`)."""
     figures = {
-        "roc_curve": plots.roc_curve(splits.y, proba, f"{name}: ROC"),
-        "confusion_matrix": plots.confusion_matrix(
+        "roc_curve": (plots.roc_curve, (splits.y, proba, f"{name}: ROC")),
+        "confusion_matrix": (plots.confusion_matrix, (
             splits.y["test"], proba["test"], splits.table.label_names, f"{name}: test confusion matrix"
-        ),
+        )),
     }
     features = splits.table.features
     if len(features) == 2:
         predictor = model_io.Predictor.from_parts(model, features, splits.scaler)
-        figures["decision_boundary"] = plots.decision_boundary(
+        figures["decision_boundary"] = (plots.decision_boundary, (
             predictor.predict_proba, splits.points(), features, f"{name}: ŷ and the data", cfg.figures.resolution
-        )
+        ))
     return figures
 
 
@@ -177,11 +178,12 @@ def run(cfg: DictConfig, project_root: Path, overrides: list[str] | None = None)
         tracking.log_files(files)
         tracking.log_series(run_id, {"train/loss": history.loss, "val/loss": history.val_loss})
         mlflow.log_metric("time/train_seconds", train_seconds)
-        figures = {"loss_curve": plots.loss_curve(history.loss, history.val_loss, f"{name}: loss per iteration", cfg.figures.log_scale)}
+        figures = {"loss_curve": (plots.loss_curve, (
+            history.loss, history.val_loss, f"{name}: loss per iteration", cfg.figures.log_scale
+        ))}
         if not history.diverged:
             figures |= score_figures(cfg, name, model, splits, proba)
-        for figure_name, figure in figures.items():
-            mlflow.log_figure(figure, f"figures/{figure_name}.png")
+        figure_worker.log(figures)
         if history.diverged:
             mlflow.set_tags({"chainrule.diverged": "true", "chainrule.diverged_at": str(history.diverged_at)})
             log.warning("run %s diverged: %s", name, history.reason)

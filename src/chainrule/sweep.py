@@ -23,7 +23,7 @@ from hydra.experimental.callback import Callback
 from mlflow import MlflowClient
 from omegaconf import DictConfig
 
-from chainrule import plots, process, tracking
+from chainrule import figure_worker, plots, process, tracking
 from chainrule.config import DivergedTrial
 
 log = logging.getLogger("chainrule")
@@ -51,6 +51,11 @@ def limit_blas_threads(config: DictConfig) -> None:
     workers = cores + 1 + workers if workers < 0 else workers  # joblib: -1 = all cores
     for variable in BLAS_THREADS:
         os.environ.setdefault(variable, str(max(1, cores // workers)))
+
+
+def runs_jobs_here(config: DictConfig) -> bool:
+    """True when the launcher runs the jobs one after the other in this process (Hydra's basic one)."""
+    return config.hydra.launcher.get("_target_", "").endswith(".BasicLauncher")
 
 
 def failed_jobs(client: MlflowClient, parent_id: str) -> list[str]:
@@ -85,6 +90,8 @@ class MlflowSweep(Callback):
         self.keys = swept_keys(config)
         self.searched = "optuna" in str(config.hydra.sweeper.get("_target_", ""))  # trials, not a grid
         limit_blas_threads(config)
+        if config.figures.background and runs_jobs_here(config):
+            figure_worker.start()  # each run's figures drawn while the next one trains
         overrides = list(config.hydra.overrides.task)
         grid = {str(k): str(v) for k, v in (config.hydra.sweeper.get("params") or {}).items()}
         run = MlflowClient().create_run(
@@ -120,6 +127,7 @@ class MlflowSweep(Callback):
         if self.parent_id is None:
             return
         parent_id, self.parent_id = self.parent_id, None
+        figure_worker.finish(cancel=process.interrupted is not None)
         os.environ.pop(tracking.PARENT_RUN_ENV, None)
         mlflow.set_tracking_uri(self.uri)
         client = MlflowClient()

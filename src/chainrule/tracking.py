@@ -8,6 +8,7 @@ import fcntl
 import logging
 import os
 import shutil
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -134,7 +135,26 @@ def open_store(uri: str) -> MlflowClient:
         return MlflowClient(uri)
     db.parent.mkdir(parents=True, exist_ok=True)
     with _store_lock(db):
-        return MlflowClient(uri)  # constructing the client creates and migrates the store
+        client = MlflowClient(uri)  # constructing the client creates and migrates the store
+        _write_ahead_log(db)
+    return client
+
+
+def _write_ahead_log(db: Path) -> None:
+    """Switch the SQLite file to write-ahead logging (a setting stored in the file, made once).
+
+    In SQLite's default rollback-journal mode every commit syncs the database and its journal:
+    about 5 ms here, and a run makes dozens of commits. With a write-ahead log a commit is one
+    append (about 1.5 ms), and readers (``make ui``, ``make report``) no longer block writers.
+    The file must then stay on a local disk: write-ahead logging does not work over NFS (nor
+    does SQLite's locking in general; a team shares ``make server`` instead).
+    """
+    try:
+        with contextlib.closing(sqlite3.connect(db, timeout=10)) as connection:
+            if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                connection.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError as error:  # e.g. another program holds the file: keep its mode
+        log.debug("kept %s in its journal mode: %s", db, error)
 
 
 def use_store(uri: str, experiment: str) -> str:

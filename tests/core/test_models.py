@@ -1,5 +1,6 @@
 """The model API of DESIGN.md: seed-named parameters, predictions, losses, gradients, validation."""
 
+import pickle
 import re
 
 import numpy as np
@@ -40,6 +41,16 @@ def test_initialisation_is_seeded_and_biases_start_at_zero(init):
     np.testing.assert_array_equal(a.params["w"], b.params["w"])
     assert not np.array_equal(a.params["W1"], c.params["W1"])
     assert not a.params["b1"].any() and a.params["b"] == 0
+
+
+@pytest.mark.parametrize("model", [MLP(2, 3, "tanh", dtype=np.float32), LogisticRegression(2)], ids=repr)
+def test_a_pickled_model_predicts_the_same_and_its_params_still_write_through(model):
+    X = np.random.default_rng(0).normal(size=(5, 2))
+    copy = pickle.loads(pickle.dumps(model))  # how a model reaches another process
+    np.testing.assert_array_equal(copy.predict_proba(X), model.predict_proba(X))
+    copy.params["b"][...] = 10.0
+    assert copy.predict_proba(X).min() > model.predict_proba(X).min()
+    assert model.params["b"] != 10.0
 
 
 def test_initialisation_scales():

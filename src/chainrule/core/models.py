@@ -77,6 +77,16 @@ class _BinaryModel:
             start += size
         return blocks
 
+    def __getstate__(self) -> dict:
+        # θ travels once; the views into it are rebuilt on arrival (a pickled view would come
+        # back as a copy, and MappingProxyType cannot be pickled at all).
+        return {k: v for k, v in self.__dict__.items() if k not in ("_blocks", "params")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._blocks = self._split(self._theta)
+        self.params = MappingProxyType(self._named(self._blocks))
+
     @property
     def n_params(self) -> int:
         """Number of trainable parameters (the seed's 2-2-1 network has 9)."""

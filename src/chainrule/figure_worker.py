@@ -1,0 +1,142 @@
+"""A run's figures, drawn and logged either right away or by a helper process.
+
+In a sequential sweep (Hydra's basic launcher) every job runs in the launching process, one
+after the other, and drawing a run's figures (four PNGs, about 0.3 s) is a large share of each
+job's cost, on a single core. :func:`start` (called by the sweep callback in that case) opens
+one helper process; from then on :func:`log` hands it the figures of the run that just
+trained — the drawing functions and their data — and returns, so the next run trains while the
+helper draws and uploads them to the finished run's artifact location. :func:`finish` waits
+for the rest before the sweep is summarised. Without :func:`start` (a single run, or jobs in
+joblib/submitit workers that already run side by side) figures are drawn in place.
+
+If drawing fails in the helper, the run keeps its status and gets the tag
+``chainrule.figures_error``; the error is also logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import tempfile
+import threading
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Callable
+
+import mlflow
+from mlflow import MlflowClient
+from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+logger = logging.getLogger("chainrule")
+
+FigureSpecs = dict[str, tuple[Callable, tuple]]
+"""Figure name → (function returning a matplotlib Figure, its positional arguments)."""
+
+_helper: ProcessPoolExecutor | None = None
+_pending: list[tuple[str, Future]] = []  # (run id, upload of its figures), oldest first
+
+
+def start() -> None:
+    """Draw figures in a helper process from now on (idempotent)."""
+    global _helper
+    if _helper is None:
+        # spawn, not fork: the parent holds SQLAlchemy connections and MLflow's threads
+        _helper = ProcessPoolExecutor(
+            1, multiprocessing.get_context("spawn"), initializer=_serve, initargs=(os.getpid(),)
+        )
+
+
+def log(figures: FigureSpecs) -> None:
+    """Log ``figures`` as ``figures/<name>.png`` of the active run: in the helper if started."""
+    run = mlflow.active_run()
+    if _helper is not None:
+        try:
+            future = _helper.submit(_draw_and_upload, figures, run.info.artifact_uri, mlflow.get_tracking_uri())
+        except BrokenProcessPool:
+            logger.warning("the figure helper process has died; drawing figures in this process")
+            _collect(wait=True)  # what it had not drawn yet is recorded on those runs
+            _reset()
+        else:
+            _pending.append((run.info.run_id, future))
+            _collect(wait=False)
+            return
+    with tempfile.TemporaryDirectory() as tmp:
+        _draw(figures, Path(tmp))
+        mlflow.log_artifacts(tmp, "figures")
+
+
+def finish(cancel: bool = False) -> None:
+    """Wait for the figures still being drawn (``cancel``: only for those already started) and
+    stop the helper. Safe to call when none was started."""
+    if _helper is None:
+        return
+    _helper.shutdown(wait=True, cancel_futures=cancel)
+    _collect(wait=True)
+    _reset()
+
+
+def _reset() -> None:
+    global _helper
+    _helper = None
+    _pending.clear()
+
+
+def _collect(wait: bool) -> None:
+    """Report failed uploads (oldest first); with ``wait``, of every pending one."""
+    while _pending and (wait or _pending[0][1].done()):
+        run_id, future = _pending.pop(0)
+        if future.cancelled():
+            continue
+        error = future.exception()
+        if error is not None:
+            message = f"{type(error).__name__}: {error}"
+            logger.error("figures of run %s not logged: %s", run_id, message)
+            MlflowClient().set_tag(run_id, "chainrule.figures_error", message[:5000])
+
+
+def _serve(parent: int) -> None:
+    """Set up the helper: it ends with the process that started it, whatever happens to that one.
+
+    Ctrl-C reaches the whole process group: the helper ignores it (and SIGTERM) and leaves it to
+    the launching process to decide, through :func:`finish`, what is still drawn. If that
+    process is killed outright it cannot say so, and the helper's queue never reports it:
+    a watcher thread notices the helper has a new parent and ends it.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _draw_and_upload(figures: FigureSpecs, artifact_uri: str, tracking_uri: str) -> None:
+    """In the helper: draw every figure to a PNG and upload them to ``artifact_uri``/figures.
+
+    A figure that cannot be drawn does not keep the others from the run; the errors are
+    raised together afterwards, for :func:`_collect` to record.
+    """
+    mlflow.set_tracking_uri(tracking_uri)  # resolves mlflow-artifacts: URIs of a tracking server
+    errors = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, spec in figures.items():
+            try:
+                _draw({name: spec}, Path(tmp))
+            except Exception as error:
+                errors.append(f"{name}: {type(error).__name__}: {error}")
+        if any(Path(tmp).iterdir()):
+            get_artifact_repository(artifact_uri).log_artifacts(tmp, "figures")
+    if errors:
+        raise RuntimeError("; ".join(errors))
+
+
+def _draw(figures: FigureSpecs, folder: Path) -> None:
+    for name, (draw, args) in figures.items():
+        draw(*args).savefig(folder / f"{name}.png")  # as mlflow.log_figure saves a Figure

@@ -1,0 +1,103 @@
+"""A sequential sweep draws each run's figures in a helper process while the next run trains:
+the same figures as drawn in place, failures recorded on the run, and no process left behind."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TRAIN, Store
+from tests.reliability.conftest import wait_for
+
+pytestmark = pytest.mark.slow
+
+SWEEP = ["-m", "train.lr=0.1,0.5", "model.hidden_width=3", "train.iterations=50"]
+FIGURES = ["confusion_matrix.png", "decision_boundary.png", "loss_curve.png", "roc_curve.png"]
+
+
+def figures_by_run_name(store: Store) -> dict[str, dict[str, bytes]]:
+    client = store.client
+    drawn = {}
+    for run in store.runs():
+        if "mlflow.parentRunId" not in run.data.tags:
+            continue
+        folder = Path(client.download_artifacts(run.info.run_id, "figures", str(store.folder / run.info.run_id)))
+        drawn[run.info.run_name] = {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    return drawn
+
+
+def test_the_helper_draws_exactly_the_figures_drawn_in_place(tmp_path):
+    helper, in_place = Store(tmp_path / "helper"), Store(tmp_path / "in_place")
+    helper.folder.mkdir(), in_place.folder.mkdir()
+    helper.train(*SWEEP)  # figures.background=true is the default
+    in_place.train(*SWEEP, "figures.background=false")
+    drawn = figures_by_run_name(helper)
+    assert sorted(drawn) == ["mlp-w3-relu-lr0.1-moons", "mlp-w3-relu-lr0.5-moons"]
+    assert all(sorted(figures) == FIGURES for figures in drawn.values())
+    assert drawn == figures_by_run_name(in_place)  # byte for byte
+
+
+def failing_figure_env(folder: Path) -> dict:
+    """The helper's roc_curve raises for the lr=0.5 run (a sitecustomize; no hook in the product)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "sitecustomize.py").write_text(
+        "import chainrule.plots as plots\n"
+        "_roc = plots.roc_curve\n"
+        "def roc_curve(y, proba, title):\n"
+        "    if 'lr0.5' in title:\n"
+        "        raise ValueError('no ROC today')\n"
+        "    return _roc(y, proba, title)\n"
+        "plots.roc_curve = roc_curve\n"
+    )
+    return {"PYTHONPATH": os.pathsep.join([str(folder), os.environ.get("PYTHONPATH", "")])}
+
+
+def test_a_figure_failing_in_the_helper_is_recorded_and_the_rest_are_kept(store, tmp_path):
+    result = store.train(*SWEEP, env_extra=failing_figure_env(tmp_path / "fault"))
+    runs = {r.info.run_name: r for r in store.runs()}
+    failed = runs["mlp-w3-relu-lr0.5-moons"]
+    assert failed.info.status == "FINISHED"  # its model and scores are fine
+    assert failed.data.tags["chainrule.figures_error"] == "RuntimeError: roc_curve: ValueError: no ROC today"
+    assert "chainrule.figures_error" not in runs["mlp-w3-relu-lr0.1-moons"].data.tags
+    drawn = figures_by_run_name(store)
+    assert sorted(drawn["mlp-w3-relu-lr0.5-moons"]) == [f for f in FIGURES if f != "roc_curve.png"]
+    assert sorted(drawn["mlp-w3-relu-lr0.1-moons"]) == FIGURES
+    assert "figures of run" in result.stdout and "no ROC today" in result.stdout
+
+
+def session_processes(session: int) -> list[int]:
+    """Pids of the processes still alive in a session (the launched process and its children)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session and fields[0] != "Z":  # field 6: session id; skip zombies
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+def test_stopping_a_sweep_leaves_no_helper_process_behind(store, sig):
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"} | {"MLFLOW_TRACKING_URI": store.uri}
+    proc = subprocess.Popen(
+        [sys.executable, str(TRAIN), "-m", "train.lr=0.1,0.2,0.3,0.4", "model.hidden_width=3",
+         "train.iterations=3000", "progress=0", f"hydra.sweep.dir={store.folder / 'multirun'}"],
+        cwd=store.folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        # a child has finished, so the helper process exists and has work
+        wait_for(lambda: [r for r in store.runs() if r.info.status == "FINISHED" and "mlflow.parentRunId" in r.data.tags],
+                 timeout=120, what="a finished child run")
+        assert len(session_processes(proc.pid)) >= 2
+        os.killpg(proc.pid, sig) if sig == signal.SIGINT else proc.send_signal(sig)  # Ctrl-C reaches the group
+        proc.wait(timeout=60)
+        wait_for(lambda: not session_processes(proc.pid), timeout=30, what="the helper process to end")
+    finally:
+        if session_processes(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)
