@@ -57,7 +57,7 @@ test: setup browser ## Run the whole test suite, slow and browser tests included
 test-fast: setup ## Run the tests not marked slow
 	$(PY) -m pytest -m "not slow" $(ARGS)
 
-bench: setup ## Benchmarks: core vs scikit-learn, figure render times, pipeline costs (exit 1 if a target is missed)
+bench: setup ## Benchmarks: core vs scikit-learn, figure render times, pipeline costs, large data, tracking server (exit 1 if a target is missed)
 	$(PY) pipelines/bench.py $(ARGS)
 
 clean: ## Remove caches and Hydra outputs; keeps mlruns/ unless MLRUNS=1, and .venv

@@ -1,9 +1,6 @@
 """make server: the pipeline logs to MLflow's tracking server (SQLite backend, artifacts served)
 exactly what it logs to the embedded store."""
 
-import subprocess
-import sys
-
 import mlflow
 import numpy as np
 import pandas as pd
@@ -11,7 +8,7 @@ import pytest
 
 from tests.conftest import ROOT, Store
 
-from .servers import free_port, stop_group, wait_healthy
+from .servers import tracking_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 SETTINGS = ["model.hidden_width=3", "train.lr=0.5", "train.iterations=60"]
@@ -28,18 +25,8 @@ class ServerStore(Store):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("server")
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "pipelines" / "server.py"), f"port={port}",
-         f"backend_store_uri=sqlite:///{folder / 'mlflow.db'}", f"artifacts_destination={folder / 'artifacts'}"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc)
+    with tracking_server(ROOT, folder) as url:
         yield ServerStore(folder, url)
-    finally:
-        stop_group(proc)
 
 
 def snapshot(store, run):

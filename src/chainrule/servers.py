@@ -1,0 +1,103 @@
+"""Starting and stopping real servers on free loopback ports (the e2e tests and ``make bench``)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120, log: Path | None = None) -> None:
+    """Return once ``url/health`` answers.
+
+    Parameters
+    ----------
+    url : str
+        ``http://host:port`` of the server.
+    proc : subprocess.Popen
+        The server's process; its output (a pipe, or the file ``log``) goes into the error.
+    timeout : float
+        Seconds to wait (MLflow's server takes 10–20 s to start on this kind of machine).
+    log : Path, optional
+        Where the server's output goes when it is not a pipe.
+
+    Raises
+    ------
+    RuntimeError
+        If the server exits or does not answer within ``timeout`` seconds.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            output = proc.communicate()[0] if proc.stdout else (log.read_text() if log else "")
+            raise RuntimeError(f"the server for {url} exited with code {proc.returncode}:\n{output}")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"{url} not healthy after {timeout}s")
+
+
+def stop_group(proc: subprocess.Popen) -> None:
+    """SIGTERM the process group ``proc`` leads (a server and its workers), SIGKILL after 20 s."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+
+
+@contextmanager
+def tracking_server(project_root: Path, folder: Path, backend_store_uri: str | None = None) -> Iterator[str]:
+    """``pipelines/server.py`` (MLflow's tracking server) on a free loopback port, until the block ends.
+
+    Parameters
+    ----------
+    project_root : Path
+        The checkout whose ``pipelines/server.py`` runs.
+    folder : Path
+        Holds the artifacts (``artifacts/``), the server's output (``server.log``) and, by
+        default, the SQLite backend (``mlflow.db``).
+    backend_store_uri : str, optional
+        Another backend, e.g. ``postgresql://…``.
+
+    Yields
+    ------
+    str
+        The URI clients log to, ``http://127.0.0.1:<port>``.
+    """
+    port = free_port()
+    backend = backend_store_uri or f"sqlite:///{folder / 'mlflow.db'}"
+    command = [
+        sys.executable, str(project_root / "pipelines" / "server.py"), f"port={port}",
+        f"backend_store_uri={backend}", f"artifacts_destination={folder / 'artifacts'}",
+    ]
+    log = folder / "server.log"
+    # Output to a file, not a pipe: nobody reads a pipe while the server runs, and its
+    # access log would fill the pipe's buffer and block the server mid-request.
+    with open(log, "w") as out:
+        # Its own process group, so stop_group ends the workers mlflow server spawns too.
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc, log=log)
+        yield url
+    finally:
+        stop_group(proc)
