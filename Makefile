@@ -12,7 +12,7 @@ JOBS ?=
 MLRUNS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup browser lock run sweep ui server report test test-fast bench clean
+.PHONY: help setup browser database lock run sweep ui server report test test-fast bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,6 +28,12 @@ $(STAMP): requirements.lock pyproject.toml
 browser: ## Debian's chromium and chromedriver, for the UI end-to-end test (apt-get, once)
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+# Debian keeps PostgreSQL's server binaries off PATH, in /usr/lib/postgresql/<version>/bin.
+database: ## Debian's PostgreSQL server, for the tracking-server tests over PostgreSQL (apt-get, once)
+	@ls /usr/lib/postgresql/*/bin/initdb /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || \
+	  { command -v initdb && command -v pg_ctl; } >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
 lock: ## Re-resolve requirements.in into requirements.lock (needs the package index)
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
@@ -45,13 +51,13 @@ sweep: setup ## The seed's learning-rate grid x {logistic, mlp} as a Hydra multi
 ui: setup ## The MLflow UI on 127.0.0.1:5000 over mlruns/ (PORT=5001 to change; Ctrl-C stops)
 	$(PY) pipelines/ui.py port=$(PORT) $(ARGS)
 
-server: setup ## MLflow's tracking server on 127.0.0.1:5050 (SQLite under mlruns/server/); prints the URI to export
+server: setup ## MLflow's tracking server on 127.0.0.1:5050 (SQLite under mlruns/server/, or ARGS="backend_store_uri=postgresql://..."); prints the URI to export
 	$(PY) pipelines/server.py $(ARGS)
 
 report: setup ## Table of the latest sweep's runs, best first; Markdown + CSV in reports/ (ARGS="metric=...")
 	$(PY) pipelines/report.py $(ARGS)
 
-test: setup browser ## Run the whole test suite, slow and browser tests included (what CI runs)
+test: setup browser database ## Run the whole test suite, slow, browser and PostgreSQL tests included (what CI runs)
 	$(PY) -m pytest $(ARGS)
 
 test-fast: setup ## Run the tests not marked slow

@@ -18,15 +18,20 @@ def main(argv: list[str]) -> None:
     folder = PROJECT_ROOT / "mlruns" / "server"
     backend = cfg.backend_store_uri or f"sqlite:///{folder / 'mlflow.db'}"
     artifacts = cfg.artifacts_destination or str(folder / "artifacts")
-    if backend.startswith("sqlite:"):
-        tracking.open_store(backend)  # create and migrate it once, under the store lock
+    try:
+        backend = tracking.prepare_server_backend(backend)
+    except tracking.StoreError as error:
+        print(error, file=sys.stderr)
+        sys.exit(2)  # a setting to fix, not a crash: no traceback
     url = f"http://{cfg.host}:{cfg.port}"
-    print(f"MLflow tracking server for {backend}, artifacts in {artifacts}")
+    print(f"MLflow tracking server for {tracking.masked_uri(backend)}, artifacts in {artifacts}")
     print(f"log to it with:  export MLFLOW_TRACKING_URI={url}")
     command = [
-        "server", "--backend-store-uri", backend, "--artifacts-destination", artifacts, "--serve-artifacts",
-        "--host", cfg.host, "--port", str(cfg.port),
+        "server", "--artifacts-destination", artifacts, "--serve-artifacts", "--host", cfg.host, "--port", str(cfg.port),
     ]
+    # Through the environment, not argv: a database password on a command line is visible to every
+    # user of the host (ps) for as long as the server runs.
+    os.environ["MLFLOW_BACKEND_STORE_URI"] = backend
     os.environ.setdefault("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")  # as for make ui
     sys.stdout.flush()
     os.execvp(sys.executable, [sys.executable, "-m", "mlflow", *command])

@@ -34,9 +34,13 @@ class Store:
         mlflow.set_tracking_uri(self.uri)
         return tracking.open_store(self.uri)  # waits while another process creates the store
 
+    def exists(self) -> bool:
+        """Whether the store's database file exists (a first run creates it)."""
+        return (self.folder / "mlflow.db").exists()
+
     def runs(self):
         """Every run of every experiment, newest first (empty if the store was never created)."""
-        if not (self.folder / "mlflow.db").exists():
+        if not self.exists():
             return []
         client = self.client
         ids = [e.experiment_id for e in client.search_experiments()]

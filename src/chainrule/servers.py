@@ -65,7 +65,7 @@ def stop_group(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
-def tracking_server(project_root: Path, folder: Path, backend_store_uri: str | None = None) -> Iterator[str]:
+def tracking_server(project_root: Path, folder: Path, backend_store_uri: str | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
     """``pipelines/server.py`` (MLflow's tracking server) on a free loopback port, until the block ends.
 
     Parameters
@@ -80,8 +80,10 @@ def tracking_server(project_root: Path, folder: Path, backend_store_uri: str | N
 
     Yields
     ------
-    str
+    url : str
         The URI clients log to, ``http://127.0.0.1:<port>``.
+    process : subprocess.Popen
+        The server's process, leader of its own process group.
     """
     port = free_port()
     backend = backend_store_uri or f"sqlite:///{folder / 'mlflow.db'}"
@@ -98,6 +100,6 @@ def tracking_server(project_root: Path, folder: Path, backend_store_uri: str | N
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, proc, log=log)
-        yield url
+        yield url, proc
     finally:
         stop_group(proc)

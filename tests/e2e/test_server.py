@@ -1,5 +1,9 @@
-"""make server: the pipeline logs to MLflow's tracking server (SQLite backend, artifacts served)
-exactly what it logs to the embedded store."""
+"""make server: the pipeline logs to MLflow's tracking server (artifacts served) exactly what it
+logs to the embedded store, whether the server keeps its runs in SQLite or in a real PostgreSQL
+server; a PostgreSQL backend that cannot be reached stops make server with one line saying why."""
+
+import subprocess
+import sys
 
 import mlflow
 import numpy as np
@@ -8,25 +12,44 @@ import pytest
 
 from tests.conftest import ROOT, Store
 
-from .servers import tracking_server
+from .servers import free_port, group_command_lines, throwaway_postgres, tracking_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 SETTINGS = ["model.hidden_width=3", "train.lr=0.5", "train.iterations=60"]
+PASSWORD = "s3cret-pg"
+SERVER = ROOT / "pipelines" / "server.py"
 
 
 class ServerStore(Store):
     """A Store whose runs go through a tracking server at ``uri``."""
 
-    def __init__(self, folder, uri):
+    def __init__(self, folder, uri, proc=None, secret=None):
         super().__init__(folder)
         self.uri = uri
+        self.proc = proc  # the server's process, leader of its process group
+        self.secret = secret  # the password of its backend store, if it has one
+
+    def exists(self) -> bool:
+        return True  # the server created its store when it started
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("server")
-    with tracking_server(ROOT, folder) as url:
-        yield ServerStore(folder, url)
+def postgres():
+    """A PostgreSQL cluster of the tests' own (initdb in a temp folder, on a free loopback port)."""
+    with throwaway_postgres(PASSWORD) as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(request, tmp_path_factory):
+    """make server on a free port over a fresh store of each backend; artifacts in a temp folder."""
+    folder = tmp_path_factory.mktemp(f"server-{request.param}")
+    if request.param == "postgresql":
+        backend, secret = request.getfixturevalue("postgres").create_database("mlflow"), PASSWORD
+    else:
+        backend, secret = f"sqlite:///{folder / 'mlflow.db'}", None
+    with tracking_server(ROOT, folder, backend) as (url, proc):
+        yield ServerStore(folder, url, proc, secret)
 
 
 def snapshot(store, run):
@@ -66,3 +89,43 @@ def test_a_sweep_through_the_server_gets_its_parent_and_children(server):
     assert len(children) == 2 and all(c.info.status == "FINISHED" for c in children)
     paths = {a.path for a in server.client.list_artifacts(parents[0].info.run_id, "figures")}
     assert "figures/loss_comparison.png" in paths
+
+
+def test_no_process_of_the_server_shows_the_database_password(server):
+    if server.secret is None:
+        pytest.skip("this backend has no password")
+    command_lines = group_command_lines(server.proc.pid)
+    assert any("mlflow" in line for line in command_lines)  # we are looking at the server
+    assert not [line for line in command_lines if server.secret in line]
+
+
+def start_server_over(backend: str) -> subprocess.CompletedProcess:
+    """Run make server over ``backend``; it must stop by itself (a guard timeout fails the test)."""
+    return subprocess.run([sys.executable, str(SERVER), f"port={free_port()}", f"backend_store_uri={backend}"],
+                          capture_output=True, text=True, timeout=120)
+
+
+def assert_stopped_with_one_line(result, masked_uri: str, reason: str, secret: str) -> None:
+    message = result.stderr.strip()
+    assert result.returncode == 2
+    assert "\n" not in message and "Traceback" not in message
+    assert message.startswith(f"cannot reach the tracking database {masked_uri}: ")
+    assert reason in message and "createdb" in message  # the driver's reason, then what to do
+    assert secret not in result.stdout + result.stderr
+
+
+def test_a_postgresql_server_that_is_not_running_stops_make_server_with_one_line():
+    port = free_port()  # nothing listens there
+    result = start_server_over(f"postgresql://chainrule:{PASSWORD}@127.0.0.1:{port}/mlflow")
+    assert_stopped_with_one_line(result, f"postgresql://chainrule:***@127.0.0.1:{port}/mlflow",
+                                 "Connection refused", PASSWORD)
+
+
+@pytest.mark.parametrize(("password", "database", "reason"), [
+    ("wrong-pw", "mlflow", 'password authentication failed for user "chainrule"'),
+    (PASSWORD, "no_such_db", 'database "no_such_db" does not exist'),
+])
+def test_a_postgresql_server_that_refuses_us_stops_make_server_with_its_reason(postgres, password, database, reason):
+    result = start_server_over(postgres.uri(database, password))
+    masked = f"postgresql://chainrule:***@127.0.0.1:{postgres.port}/{database}"
+    assert_stopped_with_one_line(result, masked, reason, password)

@@ -38,7 +38,7 @@ def _alternate(project_root: Path, folder: Path, overrides: list[str], repeats: 
     # embedded one up front too, so neither sweep pays for a schema migration.
     tracking.open_store(f"sqlite:///{embedded / 'mlflow.db'}")
     results = {"embedded SQLite store": [], "tracking server over SQLite": []}
-    with tracking_server(project_root, served) as url:
+    with tracking_server(project_root, served) as (url, _process):
         for _ in range(repeats):
             results["embedded SQLite store"].append(sweep_times(project_root, embedded, overrides))
             results["tracking server over SQLite"].append(sweep_times(project_root, served, overrides, url))
