@@ -5,6 +5,7 @@ import math
 import os
 import resource
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -130,6 +131,8 @@ def test_12_a_fresh_store_survives_several_processes_starting_at_once(store, lau
         for key in ("train/loss", "val/loss"):
             assert len(store.client.get_metric_history(run.info.run_id, key)) == 300
         assert "test/accuracy" in run.data.metrics
+    with sqlite3.connect(store.folder / "mlflow.db") as connection:  # commits append to a write-ahead log
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
 def test_13_rerunning_a_config_never_touches_the_earlier_run_and_repeats_it_exactly(store):
