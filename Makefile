@@ -9,6 +9,9 @@ STAMP := $(VENV)/.installed
 ARGS ?=
 PORT ?= 5000
 JOBS ?=
+LAUNCHER ?= $(if $(JOBS),joblib)
+# JOBS=N: at most N jobs at once — joblib's workers, or the SLURM array's parallelism
+PARALLEL_KEY = $(if $(filter slurm submitit_slurm,$(LAUNCHER)),array_parallelism,n_jobs)
 MLRUNS ?=
 
 .DEFAULT_GOAL := help
@@ -45,8 +48,8 @@ lock: ## Re-resolve requirements.in into requirements.lock (needs the package in
 run: setup ## Train, score and log the default experiment (Hydra overrides: ARGS="train.lr=0.5")
 	$(PY) pipelines/train.py $(ARGS)
 
-sweep: setup ## The seed's learning-rate grid x {logistic, mlp} as a Hydra multirun (JOBS=2: in parallel)
-	$(PY) pipelines/train.py sweep=lr_grid $(if $(JOBS),hydra/launcher=joblib hydra.launcher.n_jobs=$(JOBS)) $(ARGS)
+sweep: setup ## The seed's learning-rate grid x {logistic, mlp} as a Hydra multirun (JOBS=2: in parallel; LAUNCHER=slurm)
+	$(PY) pipelines/train.py sweep=lr_grid $(if $(LAUNCHER),hydra/launcher=$(LAUNCHER)) $(if $(JOBS),hydra.launcher.$(PARALLEL_KEY)=$(JOBS)) $(ARGS)
 
 ui: setup ## The MLflow UI on 127.0.0.1:5000 over mlruns/ (PORT=5001 to change; Ctrl-C stops)
 	$(PY) pipelines/ui.py port=$(PORT) $(ARGS)

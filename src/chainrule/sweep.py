@@ -40,17 +40,45 @@ def project_root(config: DictConfig) -> Path:
 BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def limit_blas_threads(config: DictConfig) -> None:
-    """Give each parallel worker cores // workers BLAS threads, instead of every worker taking
-    all the cores (oversubscription). Workers inherit the environment; settings already in the
-    environment win."""
-    workers = config.hydra.launcher.get("n_jobs")
+def blas_threads_per_job(launcher: DictConfig) -> int | None:
+    """How many BLAS threads each job of a launcher may use.
+
+    Parameters
+    ----------
+    launcher : DictConfig
+        ``hydra.launcher``. submitit's (``local``, ``slurm``) gives each job ``cpus_per_task``
+        CPUs; joblib's shares this machine's cores between ``n_jobs`` workers (-1: all cores).
+
+    Returns
+    -------
+    int or None
+        Threads per job; None for a launcher that runs one job at a time (the basic one), which
+        leaves the threads alone: every core is that job's.
+    """
+    cpus = launcher.get("cpus_per_task")
+    if isinstance(cpus, int) and cpus > 0:
+        return cpus
+    workers = launcher.get("n_jobs")
     if not isinstance(workers, int) or workers in (0, 1):
-        return
+        return None
     cores = os.cpu_count() or 1
     workers = cores + 1 + workers if workers < 0 else workers  # joblib: -1 = all cores
-    for variable in BLAS_THREADS:
-        os.environ.setdefault(variable, str(max(1, cores // workers)))
+    return max(1, cores // workers)
+
+
+def limit_blas_threads(config: DictConfig) -> None:
+    """Give each parallel job :func:`blas_threads_per_job` BLAS threads, instead of every job
+    taking all the cores (oversubscription).
+
+    Set in this process's environment, which the jobs inherit: joblib's workers and submitit's
+    local jobs are its child processes, and ``sbatch`` passes it on to SLURM jobs (its default
+    ``--export=ALL``). OpenBLAS reads it once, when a process loads NumPy, so it has to be there
+    before the job's process starts. Settings already in the environment win.
+    """
+    threads = blas_threads_per_job(config.hydra.launcher)
+    if threads is not None:
+        for variable in BLAS_THREADS:
+            os.environ.setdefault(variable, str(threads))
 
 
 def runs_jobs_here(config: DictConfig) -> bool:
@@ -104,6 +132,16 @@ class MlflowSweep(Callback):
         os.environ[tracking.PARENT_RUN_ENV] = self.parent_id
         atexit.register(self.finish)
         log.info("sweep parent run %s in %s", run.info.run_name, tracking.ui_url(self.uri, self.experiment_id))
+
+    def on_job_start(self, config: DictConfig, **kwargs) -> None:
+        # This runs where the job runs, on a copy of this callback that the launcher pickled after
+        # on_multirun_start (joblib worker, submitit job, SLURM node). Jobs normally find the
+        # parent run and the store in the environment they inherit; on a node that does not get
+        # the sweep's environment (sbatch --export=NONE, a profile of its own) they would log
+        # unlinked, or to another store. The copy knows both.
+        if self.parent_id is not None:
+            os.environ[tracking.PARENT_RUN_ENV] = self.parent_id
+            os.environ["MLFLOW_TRACKING_URI"] = self.uri
 
     def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs) -> None:
         # A job that failed before its MLflow run existed (bad settings, unreadable data) is only

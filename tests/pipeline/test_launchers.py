@@ -1,42 +1,27 @@
-"""Parallel sweeps (hydra/launcher=joblib): the same parent and children as the basic launcher."""
+"""Parallel and cluster sweeps: hydra/launcher=joblib (worker processes), local (submitit: a
+process per job, SLURM's code path without a scheduler) and slurm (job arrays) record the same
+parent and children as the basic launcher."""
 
+import json
 import os
+import subprocess
+from pathlib import Path
 
 import pytest
+from hydra.utils import instantiate
+from submitit.core.utils import FailedJobError
 
 from chainrule.sweep import BLAS_THREADS, limit_blas_threads
-from tests.conftest import compose_with_hydra
+from chainrule.tracking import PARENT_RUN_ENV
+from tests.conftest import ROOT, compose_with_hydra
 
 from .test_end_to_end import artifact_paths
 
-JOBLIB = ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]
-
-
-@pytest.mark.slow
-def test_a_joblib_sweep_records_exactly_what_the_basic_launcher_does(store):
-    store.train("-m", *JOBLIB, "model=logistic,mlp", "train.lr=0.1,1.0", "train.iterations=40")
-    runs = store.runs()
-    parents = [r for r in runs if r.data.tags.get("chainrule.role") == "sweep"]
-    assert len(parents) == 1 and parents[0].info.status == "FINISHED"
-    children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parents[0].info.run_id]
-    assert sorted(c.info.run_name for c in children) == [
-        "logistic-lr0.1-moons", "logistic-lr1-moons", "mlp-w2-relu-lr0.1-moons", "mlp-w2-relu-lr1-moons",
-    ]
-    assert all(c.info.status == "FINISHED" for c in children)
-    assert len({c.data.tags["chainrule.pid"] for c in children}) == 2  # two worker processes did the work
-    assert {"sweep_summary.csv", "figures/loss_comparison.png", "figures/heatmap.png"} <= set(
-        artifact_paths(store.client, parents[0].info.run_id)
-    )
-
-
-@pytest.mark.slow
-def test_a_failed_job_in_a_joblib_worker_is_counted_on_the_parent(store, inject_fault):
-    result = store.train("-m", *JOBLIB, "train.lr=0.1,0.5,1.0", "train.iterations=30", check=False,
-                         env_extra=inject_fault(0.5))
-    parent = next(r for r in store.runs() if r.data.tags.get("chainrule.role") == "sweep")
-    assert result.returncode != 0
-    assert parent.info.status == "FAILED" and parent.data.tags["chainrule.failed_jobs"] == "1"
-    assert "train.lr=0.5" in parent.data.tags["chainrule.failed_job.1"]
+LAUNCHERS = {
+    "joblib": ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"],  # two worker processes
+    "submitit": ["hydra/launcher=local"],  # a process per job, through submitit (as on SLURM)
+}
+GRID = ["model=logistic,mlp", "train.lr=0.1,1.0", "train.iterations=40"]
 
 
 @pytest.fixture
@@ -45,16 +30,153 @@ def no_thread_settings(monkeypatch):
         monkeypatch.delenv(variable, raising=False)
 
 
-@pytest.mark.parametrize("n_jobs, cores, expected", [(2, 2, "1"), (2, 8, "4"), (-1, 4, "1"), (3, 2, "1")])
-def test_parallel_workers_share_the_cores_instead_of_each_taking_all(monkeypatch, no_thread_settings, n_jobs, cores, expected):
+def sweep_runs(store):
+    """The sweep's parent run and its children."""
+    runs = store.runs()
+    (parent,) = [r for r in runs if r.data.tags.get("chainrule.role") == "sweep"]
+    return parent, [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
+
+
+def process_start_probe(folder: Path) -> dict:
+    """Environment making every Python process write ``folder/<pid>.json`` as it starts: its BLAS
+    thread settings and parent run id, as inherited, before any code of ours runs (a sitecustomize)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    keys = [*BLAS_THREADS, PARENT_RUN_ENV]
+    (folder / "sitecustomize.py").write_text(
+        "import json, os\n"
+        f"with open(os.path.join({str(folder)!r}, f'{{os.getpid()}}.json'), 'w') as f:\n"
+        f"    json.dump({{k: os.environ.get(k) for k in {keys!r}}}, f)\n"
+    )
+    return {"PYTHONPATH": os.pathsep.join([str(folder), os.environ.get("PYTHONPATH", "")])}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("launcher, processes, threads", [
+    ("joblib", 2, max(1, (os.cpu_count() or 1) // 2)),  # cores ÷ workers
+    ("submitit", 4, 1),  # one process per job; conf/hydra/launcher/local.yaml: cpus_per_task 1
+])
+def test_a_parallel_sweep_records_exactly_what_the_basic_launcher_does(store, tmp_path, no_thread_settings,
+                                                                      launcher, processes, threads):
+    store.train("-m", *LAUNCHERS[launcher], *GRID, env_extra=process_start_probe(tmp_path / "started"))
+    parent, children = sweep_runs(store)
+    assert parent.info.status == "FINISHED"
+    assert sorted(c.info.run_name for c in children) == [
+        "logistic-lr0.1-moons", "logistic-lr1-moons", "mlp-w2-relu-lr0.1-moons", "mlp-w2-relu-lr1-moons",
+    ]
+    assert all(c.info.status == "FINISHED" for c in children)
+    assert {"sweep_summary.csv", "figures/loss_comparison.png", "figures/heatmap.png"} <= set(
+        artifact_paths(store.client, parent.info.run_id)
+    )
+    job_pids = {c.data.tags["chainrule.pid"] for c in children}
+    assert len(job_pids) == processes and parent.data.tags["chainrule.pid"] not in job_pids
+    started = {pid: json.loads((tmp_path / "started" / f"{pid}.json").read_text()) for pid in job_pids}
+    assert all(env[PARENT_RUN_ENV] == parent.info.run_id for env in started.values())
+    assert all(env[v] == str(threads) for env in started.values() for v in BLAS_THREADS)
+
+
+@pytest.mark.slow
+def test_a_failed_job_in_a_joblib_worker_is_counted_on_the_parent(store, inject_fault):
+    result = store.train("-m", *LAUNCHERS["joblib"], "train.lr=0.1,0.5,1.0", "train.iterations=30", check=False,
+                         env_extra=inject_fault(0.5))
+    parent = next(r for r in store.runs() if r.data.tags.get("chainrule.role") == "sweep")
+    assert result.returncode != 0
+    assert parent.info.status == "FAILED" and parent.data.tags["chainrule.failed_jobs"] == "1"
+    assert "train.lr=0.5" in parent.data.tags["chainrule.failed_job.1"]
+
+
+@pytest.mark.slow
+def test_submitit_jobs_record_under_the_parent_and_keep_their_files_in_the_sweep_folder_without_its_environment(store):
+    # Each job's process starts after these setup lines, on what a cluster node that does not get
+    # the sweep's environment would have: no parent run id, a store of its own. Job 0 fails in its
+    # process before it has a run (a bad setting): only Hydra's on_job_end, run there, can tell the parent.
+    elsewhere = store.folder / "elsewhere.db"
+    node_environment = f"['unset {PARENT_RUN_ENV}', 'export MLFLOW_TRACKING_URI=sqlite:///{elsewhere}']"
+    result = store.train("-m", *LAUNCHERS["submitit"], "train.lr=-1,0.5", "model=logistic", "train.iterations=20",
+                         f"+hydra.launcher.setup={node_environment}", check=False)
+    parent, children = sweep_runs(store)
+    assert result.returncode != 0
+    assert parent.info.status == "FAILED" and parent.data.tags["chainrule.failed_jobs"] == "1"
+    assert "train.lr=-1" in parent.data.tags["chainrule.failed_job.0"]
+    assert [(c.data.params["train.lr"], c.info.status) for c in children] == [("0.5", "FINISHED")]  # the other job ran
+    assert not elsewhere.exists()
+    assert len(list((store.folder / "multirun" / ".submitit").glob("*/*_log.err"))) == 2  # one per job
+    assert not (store.folder / ".submitit").exists()
+
+
+@pytest.mark.parametrize("overrides, cores, expected", [
+    (["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"], 2, "1"),
+    (["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"], 8, "4"),
+    (["hydra/launcher=joblib", "hydra.launcher.n_jobs=-1"], 4, "1"),
+    (["hydra/launcher=joblib", "hydra.launcher.n_jobs=3"], 2, "1"),
+    (["hydra/launcher=local"], 8, "1"),  # its cpus_per_task, not the machine's cores
+    (["hydra/launcher=slurm", "hydra.launcher.cpus_per_task=4"], 2, "4"),  # what SLURM gives each job
+])
+def test_parallel_jobs_share_the_cores_instead_of_each_taking_all(monkeypatch, no_thread_settings, overrides, cores,
+                                                                  expected):
     monkeypatch.setattr(os, "cpu_count", lambda: cores)
-    limit_blas_threads(compose_with_hydra("hydra/launcher=joblib", f"hydra.launcher.n_jobs={n_jobs}"))
+    limit_blas_threads(compose_with_hydra(*overrides))
     assert all(os.environ[v] == expected for v in BLAS_THREADS)
 
 
 def test_the_basic_launcher_leaves_threads_alone(no_thread_settings):
     limit_blas_threads(compose_with_hydra())
     assert not any(v in os.environ for v in BLAS_THREADS)
+
+
+def test_the_slurm_config_is_the_plugins_with_our_values_on_top(tmp_path):
+    launcher = compose_with_hydra("hydra/launcher=slurm", f"hydra.sweep.dir={tmp_path}").hydra.launcher
+    assert launcher._target_.endswith("SlurmLauncher")
+    assert (launcher.partition, launcher.timeout_min, launcher.cpus_per_task, launcher.mem_gb,
+            launcher.array_parallelism) == (None, 60, 1, 4, 16)
+    assert launcher.submitit_folder == f"{tmp_path}/.submitit/%j"
+
+
+@pytest.fixture
+def sbatch_stand_in(tmp_path, monkeypatch):
+    """``srun`` and ``sbatch`` stand-ins on PATH: sbatch keeps the script it is given, then fails
+    as on a machine without SLURM, so nothing is ever submitted. Returns the kept script's path."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "srun").write_text("#!/bin/sh\nexit 1\n")
+    (bin_dir / "sbatch").write_text(
+        f'#!/bin/sh\ncp "$1" {bin_dir}/submitted.sh\necho "sbatch: no cluster here" >&2\nexit 1\n'
+    )
+    for tool in ("srun", "sbatch"):
+        (bin_dir / tool).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    return bin_dir / "submitted.sh"
+
+
+def test_a_slurm_sweep_is_one_sbatch_job_array_with_the_configured_resources(sbatch_stand_in, tmp_path):
+    config = compose_with_hydra(
+        "hydra/launcher=slurm", f"hydra.sweep.dir={tmp_path / 'sweep'}", "hydra.launcher.partition=cpu",
+        "hydra.launcher.timeout_min=90", "hydra.launcher.cpus_per_task=4", "hydra.launcher.mem_gb=8",
+        "hydra.launcher.array_parallelism=2", "hydra.launcher.setup=['module load python/3.11']",
+    )
+    launcher = instantiate(config.hydra.launcher)  # what Hydra builds from hydra.launcher
+    launcher.setup(hydra_context=None, task_function=print, config=config)
+    with pytest.raises(FailedJobError, match="no cluster here"):
+        launcher.launch([["train.lr=0.1"], ["train.lr=0.5"], ["train.lr=1.0"]], initial_job_idx=0)
+    script = sbatch_stand_in.read_text().splitlines()
+    for line in ["#SBATCH --partition=cpu", "#SBATCH --time=90", "#SBATCH --cpus-per-task=4", "#SBATCH --mem=8GB",
+                 "#SBATCH --array=0-2%2", "#SBATCH --ntasks-per-node=1", "module load python/3.11"]:
+        assert line in script
+    assert f"#SBATCH --output={tmp_path}/sweep/.submitit/%A_%a/%A_%a_0_log.out" in script
+
+
+@pytest.mark.parametrize("knobs, overrides", [
+    ([], []),
+    (["JOBS=2"], ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]),
+    (["LAUNCHER=local"], ["hydra/launcher=local"]),
+    (["LAUNCHER=slurm", "JOBS=4"], ["hydra/launcher=slurm", "hydra.launcher.array_parallelism=4"]),
+])
+def test_make_sweep_chooses_the_launcher_and_how_many_jobs_run_at_once(knobs, overrides):
+    outer_make = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "ARGS", "JOBS", "LAUNCHER")  # e.g. when run by `make test`
+    env = {k: v for k, v in os.environ.items() if k not in outer_make}
+    dry_run = subprocess.run(["make", "--no-print-directory", "-n", "sweep", *knobs], cwd=ROOT, env=env,
+                             capture_output=True, text=True, check=True)
+    assert dry_run.stdout.splitlines()[-1].split() == [".venv/bin/python", "pipelines/train.py", "sweep=lr_grid",
+                                                       *overrides]
 
 
 @pytest.mark.slow
