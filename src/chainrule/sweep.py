@@ -142,6 +142,10 @@ class MlflowSweep(Callback):
         if self.parent_id is not None:
             os.environ[tracking.PARENT_RUN_ENV] = self.parent_id
             os.environ["MLFLOW_TRACKING_URI"] = self.uri
+        if "submitit" in str(config.hydra.launcher.get("_target_", "")):
+            # submitit's job process ignores SIGTERM (it waits for SLURM's USR2 instead), but
+            # scancel, a time limit or a preemption send SIGTERM, then SIGKILL: end the run KILLED.
+            process.stop_on_signals()
 
     def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs) -> None:
         # A job that failed before its MLflow run existed (bad settings, unreadable data) is only

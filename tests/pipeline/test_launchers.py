@@ -4,7 +4,9 @@ parent and children as the basic launcher."""
 
 import json
 import os
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,9 @@ from submitit.core.utils import FailedJobError
 from chainrule.sweep import BLAS_THREADS, limit_blas_threads
 from chainrule.tracking import PARENT_RUN_ENV
 from tests.conftest import ROOT, compose_with_hydra
+
+from tests.reliability.conftest import launch, running_runs, wait_for  # noqa: F401  (launch: a fixture)
+from tests.reliability.test_faults import LONG
 
 from .test_end_to_end import artifact_paths
 
@@ -101,6 +106,22 @@ def test_submitit_jobs_record_under_the_parent_and_keep_their_files_in_the_sweep
     assert not elsewhere.exists()
     assert len(list((store.folder / "multirun" / ".submitit").glob("*/*_log.err"))) == 2  # one per job
     assert not (store.folder / ".submitit").exists()
+
+
+@pytest.mark.slow
+def test_scancel_or_a_time_limit_ends_a_submitit_jobs_run_killed(store, launch):
+    # SLURM stops a job (scancel, time limit, preemption) with SIGTERM, then SIGKILL; submitit's job
+    # process would ignore the SIGTERM and the SIGKILL would leave the run RUNNING.
+    proc = launch("-m", *LAUNCHERS["submitit"], "train.lr=0.1", *LONG)
+    (run,) = wait_for(lambda: [r for r in running_runs(store) if "mlflow.parentRunId" in r.data.tags],
+                      timeout=120, what="the job's run to start")
+    time.sleep(1)
+    os.kill(int(run.data.tags["chainrule.pid"]), signal.SIGTERM)  # the job's process, as slurmstepd does
+    proc.communicate(timeout=120)
+    (run,) = [r for r in store.runs() if r.info.run_id == run.info.run_id]
+    assert run.info.status == "KILLED"
+    assert int(run.data.tags["chainrule.interrupted_at"]) > 0  # with the history so far
+    assert not running_runs(store)
 
 
 @pytest.mark.parametrize("overrides, cores, expected", [
