@@ -44,10 +44,14 @@ def start() -> None:
     """Draw figures in a helper process from now on (idempotent)."""
     global _helper
     if _helper is None:
-        # spawn, not fork: the parent holds SQLAlchemy connections and MLflow's threads
+        # Forked now, before the first job: the helper starts with everything already imported
+        # (a spawned one would spend seconds importing matplotlib and MLflow again) and while
+        # this process has no other thread. It never touches the store connections it inherits,
+        # and a forked multiprocessing child ends with os._exit, so it never closes them either.
         _helper = ProcessPoolExecutor(
-            1, multiprocessing.get_context("spawn"), initializer=_serve, initargs=(os.getpid(),)
+            1, multiprocessing.get_context("fork"), initializer=_serve, initargs=(os.getpid(),)
         )
+        _helper.submit(int).result()  # start it
 
 
 def log(figures: FigureSpecs) -> None:

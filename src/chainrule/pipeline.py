@@ -109,7 +109,7 @@ def score_figures(cfg: DictConfig, name: str, model, splits, proba) -> figure_wo
     figures = {
         "roc_curve": (plots.roc_curve, (splits.y, proba, f"{name}: ROC")),
         "confusion_matrix": (plots.confusion_matrix, (
-            splits.y["test"], proba["test"], splits.table.label_names, f"{name}: test confusion matrix"
+            splits.y["test"], proba["test"], splits.table.label_names, f"{name}\ntest confusion matrix"
         )),
     }
     features = splits.table.features
