@@ -15,6 +15,8 @@ import signal
 import socket
 from pathlib import Path
 
+_gc_tuned = False
+
 interrupted: str | None = None
 """The signal that interrupted this process ("SIGINT", "SIGTERM"), or None."""
 
@@ -28,7 +30,14 @@ def tune_gc_for_batch() -> None:
     it in the middle of MLflow calls. Call once, after the imports. Reference cycles are
     still collected; the gen-0 threshold of 10,000 (default 700) only makes collections
     rarer. At exit everything is frozen before the interpreter's final collection.
+
+    Call it after the imports; only the first call in a process acts (a later freeze would
+    also freeze the garbage of the jobs run since, which would then never be collected).
     """
+    global _gc_tuned
+    if _gc_tuned:
+        return
+    _gc_tuned = True
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)
     atexit.register(gc.freeze)  # registered early, so it runs after the other exit handlers

@@ -142,6 +142,7 @@ class MlflowSweep(Callback):
         if self.parent_id is not None:
             os.environ[tracking.PARENT_RUN_ENV] = self.parent_id
             os.environ["MLFLOW_TRACKING_URI"] = self.uri
+        process.tune_gc_for_batch()  # in a worker process, which did not start from train.py
         if "submitit" in str(config.hydra.launcher.get("_target_", "")):
             # submitit's job process ignores SIGTERM (it waits for SLURM's USR2 instead), but
             # scancel, a time limit or a preemption send SIGTERM, then SIGKILL: end the run KILLED.
