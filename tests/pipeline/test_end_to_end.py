@@ -1,6 +1,9 @@
 """pipelines/train.py for real: subprocesses, a real SQLite store, read back with MlflowClient."""
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import mlflow
 import numpy as np
@@ -59,6 +62,23 @@ def test_a_single_run_records_everything_and_its_model_reproduces_the_core(store
     np.testing.assert_array_equal(predicted["probability"].to_numpy(), expected)
     np.testing.assert_array_equal(predicted["label"].to_numpy(), (expected >= 0.5).astype(int))
     assert run.data.metrics["test/accuracy"] == pytest.approx((predicted["label"] == splits.y["test"]).mean())
+
+    # It carries its own code, the core and the loader only, and predicts the same from that alone.
+    model_dir = Path(mlflow.artifacts.download_artifacts(f"runs:/{run.info.run_id}/model", dst_path=str(store.folder)))
+    code = model_dir / "code"
+    assert sorted(str(p.relative_to(code)) for p in code.rglob("*.py")) == sorted(
+        ["chainrule/__init__.py", "chainrule/model_io.py", "chainrule/mlflow_model.py"]
+        + [f"chainrule/core/{p.name}" for p in (Path(pipeline.__file__).parent / "core").glob("*.py")]
+    )
+    raw, out = store.folder / "raw_test.parquet", store.folder / "probability.npy"
+    splits.raw["test"][splits.table.features].to_parquet(raw)
+    alone = subprocess.run([sys.executable, "-c", (
+        "import sys; sys.path.insert(0, sys.argv[1]); import mlflow, numpy as np, pandas as pd, chainrule;"
+        "assert chainrule.__file__.startswith(sys.argv[1]), chainrule.__file__;"
+        "np.save(sys.argv[4], mlflow.pyfunc.load_model(sys.argv[2]).predict(pd.read_parquet(sys.argv[3]))['probability'])"
+    ), str(code), str(model_dir), str(raw), str(out)], capture_output=True, text=True, timeout=120)
+    assert alone.returncode == 0, alone.stderr
+    np.testing.assert_array_equal(np.load(out), expected)
 
 
 @pytest.mark.slow
