@@ -158,6 +158,7 @@ class ServerConfig:
     port: int = 5050
     backend_store_uri: Optional[str] = None
     artifacts_destination: Optional[str] = None
+    workers: Optional[int] = None
 
 
 def register() -> None:

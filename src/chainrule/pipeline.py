@@ -135,7 +135,7 @@ def run(cfg: DictConfig, project_root: Path, overrides: list[str] | None = None)
     splits, model = prepare(cfg)
 
     uri = tracking.resolve_uri(cfg.tracking.uri, project_root)
-    experiment_id = tracking.use_store(uri, cfg.tracking.experiment)
+    experiment_id = tracking.use_store(uri, cfg.tracking.experiment, reap=tracking.PARENT_RUN_ENV not in os.environ)
     name = tracking.run_name(cfg)
     tags = {"chainrule.dataset": cfg.dataset.name, "chainrule.model": cfg.model.name, "chainrule.task": cfg.task}
     if commit := tracking.git_commit(project_root):

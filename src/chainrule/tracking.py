@@ -254,11 +254,12 @@ def _write_ahead_log(db: Path) -> None:
         log.debug("kept %s in its journal mode: %s", db, error)
 
 
-def use_store(uri: str, experiment: str) -> str:
+def use_store(uri: str, experiment: str, reap: bool = True) -> str:
     """Point MLflow at ``uri`` and return the id of ``experiment``, creating either if needed.
 
     A local SQLite store is checked first (writable, not full) and created under a file
-    lock; runs left RUNNING by processes of this host that no longer exist are marked KILLED.
+    lock; with ``reap``, runs left RUNNING by processes of this host that no longer exist are
+    marked KILLED (a sweep's jobs skip that: the launching process did it as the sweep began).
 
     Raises
     ------
@@ -273,7 +274,8 @@ def use_store(uri: str, experiment: str) -> str:
     client = open_store(uri)
     found = client.get_experiment_by_name(experiment)
     if found is not None:
-        reap_orphans(client, found.experiment_id)
+        if reap:
+            reap_orphans(client, found.experiment_id)
         return found.experiment_id
     tags = {"mlflow.note.content": EXPERIMENT_DESCRIPTION, "mlflow.experimentKind": "custom_model_development"}
     try:

@@ -99,6 +99,12 @@ def test_no_process_of_the_server_shows_the_database_password(server):
     assert not [line for line in command_lines if server.secret in line]
 
 
+def test_the_server_runs_one_process_over_sqlite_and_four_over_postgresql(server):
+    # SQLite takes one writer at a time: more server processes would only wait on each other's locks.
+    expected = "--workers 4" if server.secret else "--workers 1"
+    assert any("mlflow server" in line and expected in line for line in group_command_lines(server.proc.pid))
+
+
 def start_server_over(backend: str) -> subprocess.CompletedProcess:
     """Run make server over ``backend``; it must stop by itself (a guard timeout fails the test)."""
     return subprocess.run([sys.executable, str(SERVER), f"port={free_port()}", f"backend_store_uri={backend}"],
