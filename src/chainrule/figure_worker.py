@@ -1,7 +1,7 @@
 """A run's figures, drawn and logged either right away or by a helper process.
 
 In a sequential sweep (Hydra's basic launcher) every job runs in the launching process, one
-after the other, and drawing a run's figures (four PNGs, about 0.3 s) is a large share of each
+after the other, and drawing a run's figures (four PNGs, about a quarter of a second) is a large share of each
 job's cost, on a single core. :func:`start` (called by the sweep callback in that case) opens
 one helper process; from then on :func:`log` hands it the figures of the run that just
 trained — the drawing functions and their data — and returns, so the next run trains while the
@@ -46,8 +46,10 @@ def start() -> None:
     if _helper is None:
         # Forked now, before the first job: the helper starts with everything already imported
         # (a spawned one would spend seconds importing matplotlib and MLflow again) and while
-        # this process has no other thread. It never touches the store connections it inherits,
-        # and a forked multiprocessing child ends with os._exit, so it never closes them either.
+        # this process has no other thread. It never touches the database connections it
+        # inherits (it only writes artifact files, or uploads them over HTTP through a session
+        # MLflow keys by process id), and a forked multiprocessing child ends with os._exit,
+        # so it never closes them either.
         _helper = ProcessPoolExecutor(
             1, multiprocessing.get_context("fork"), initializer=_serve, initargs=(os.getpid(),)
         )
