@@ -1,8 +1,8 @@
 """A run's figures, drawn and logged either right away or by a helper process.
 
 In a sequential sweep (Hydra's basic launcher) every job runs in the launching process, one
-after the other, and drawing a run's figures (four PNGs, about a quarter of a second) is a large share of each
-job's cost, on a single core. :func:`start` (called by the sweep callback in that case) opens
+after the other, and drawing a run's figures (four PNGs, about a quarter of a second) is a
+large share of each job's cost, on a single core. :func:`start` (called by the sweep callback in that case) opens
 one helper process; from then on :func:`log` hands it the figures of the run that just
 trained — the drawing functions and their data — and returns, so the next run trains while the
 helper draws and uploads them to the finished run's artifact location. :func:`finish` waits
