@@ -18,15 +18,12 @@ from pathlib import Path
 import mlflow
 import numpy as np
 import pandas as pd
-import psycopg2
 from mlflow import MlflowClient
 from mlflow.entities import Metric, Param
 from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 from mlflow.utils.validation import MAX_METRICS_PER_BATCH, MAX_PARAM_VAL_LENGTH, MAX_PARAMS_TAGS_PER_BATCH
 from omegaconf import DictConfig, OmegaConf
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
 
 import chainrule
 from chainrule import model_io, process
@@ -40,9 +37,6 @@ os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 MIN_FREE_BYTES = 50 * 2**20
 """Refuse to start with less free space than this where runs are stored (a run writes a few MB)."""
-
-DATABASE_CONNECT_TIMEOUT = 5
-"""Seconds to wait for a PostgreSQL backend before saying it is unreachable (libpq's minimum is 2)."""
 
 PARENT_RUN_ENV = "CHAINRULE_PARENT_RUN_ID"
 """Set by the sweep callback in the launching process; jobs log as children of that run."""
@@ -64,7 +58,7 @@ def resolve_uri(configured: str | None, project_root: Path) -> str:
     return configured or os.environ.get("MLFLOW_TRACKING_URI") or default_uri(project_root)
 
 
-def _sqlite_path(uri: str) -> Path | None:
+def sqlite_path(uri: str) -> Path | None:
     """The database file of a ``sqlite:///relative`` or ``sqlite:////absolute`` URI, else None."""
     if not uri.startswith("sqlite:///"):
         return None
@@ -74,7 +68,7 @@ def _sqlite_path(uri: str) -> Path | None:
 
 def artifact_location(uri: str) -> str | None:
     """Artifacts of a local SQLite store go beside it in ``artifacts/``; a server decides its own."""
-    db = _sqlite_path(uri)
+    db = sqlite_path(uri)
     return str(db.parent / "artifacts") if db is not None else None
 
 
@@ -121,97 +115,6 @@ def check_writable(folder: Path) -> None:
         raise StoreError(f"cannot store runs in {str(folder)!r}: {reason}") from None
 
 
-def _database_url(uri: str) -> URL | None:
-    """``uri`` parsed as a SQLAlchemy database URL (what MLflow's backend store takes), else None."""
-    try:
-        return make_url(uri)
-    except ArgumentError:  # a path or an http:// address: not a database URL
-        return None
-
-
-def masked_uri(uri: str) -> str:
-    """``uri`` with its password shown as ``***``, for messages: URIs end up in logs and terminals.
-
-    Examples
-    --------
-    >>> masked_uri("postgresql://mlflow:s3cret@127.0.0.1:5432/mlflow")
-    'postgresql://mlflow:***@127.0.0.1:5432/mlflow'
-    """
-    url = _database_url(uri)
-    return url.render_as_string(hide_password=True) if url is not None else uri
-
-
-def is_postgresql(uri: str) -> bool:
-    """Whether ``uri`` is a PostgreSQL backend store (``postgresql://``, ``postgresql+psycopg2://``, ...)."""
-    url = _database_url(uri)
-    return url is not None and url.get_backend_name() == "postgresql"
-
-
-def with_pinned_driver(uri: str) -> str:
-    """A bare ``postgresql://`` URI made explicit as ``postgresql+psycopg2://``; any other unchanged.
-
-    SQLAlchemy 2.1 reads a bare ``postgresql://`` as psycopg 3, which is not installed: the pinned
-    driver is psycopg2 (psycopg2-binary).
-    """
-    url = _database_url(uri)
-    if url is None or url.drivername != "postgresql":
-        return uri
-    return url.set(drivername="postgresql+psycopg2").render_as_string(hide_password=False)
-
-
-def check_database(uri: str, timeout: float = DATABASE_CONNECT_TIMEOUT) -> None:
-    """Connect once to the PostgreSQL database of ``uri`` and hang up.
-
-    MLflow's server would otherwise retry for minutes and then print a long traceback; a wrong
-    host, password or database name deserves one line.
-
-    Parameters
-    ----------
-    uri : str
-        A ``postgresql[+driver]://user:password@host:port/database[?options]`` URI.
-    timeout : float
-        Seconds to wait for the server to answer.
-
-    Raises
-    ------
-    StoreError
-        If the database cannot be reached: the URI with its password masked, the driver's
-        reason, and what to do.
-    """
-    url = make_url(uri)
-    # The pinned driver (psycopg2) takes libpq's keywords; the URI's ?options (sslmode, host=<socket
-    # dir>) are libpq keywords already.
-    params = {**url.translate_connect_args(username="user", database="dbname"), **url.query}
-    try:
-        psycopg2.connect(connect_timeout=timeout, **params).close()
-    except psycopg2.Error as error:
-        reason = " ".join(str(error).split())  # libpq's reasons span several lines
-        raise StoreError(
-            f"cannot reach the tracking database {masked_uri(uri)}: {reason} — check that PostgreSQL runs "
-            "there and that the user, password and database exist (createuser, createdb), or pass another "
-            "backend_store_uri=…"
-        ) from None
-
-
-def prepare_server_backend(uri: str) -> str:
-    """Ready a backend store for ``mlflow server``; the URI to give it.
-
-    A local SQLite store is created and migrated once, under the store lock; a PostgreSQL one
-    must answer (see `check_database`) and gets the pinned driver (see `with_pinned_driver`).
-
-    Raises
-    ------
-    StoreError
-        If a PostgreSQL database cannot be reached.
-    """
-    if _sqlite_path(uri) is not None:
-        open_store(uri)
-    elif is_postgresql(uri):
-        check_database(uri)
-        return with_pinned_driver(uri)
-    return uri
-
-
 @contextlib.contextmanager
 def _store_lock(db: Path):
     """Serialise store creation between processes: MLflow's SQLite migrations are not safe to
@@ -227,7 +130,7 @@ def _store_lock(db: Path):
 def open_store(uri: str) -> MlflowClient:
     """A client for ``uri``. A local SQLite store is created or migrated under a file lock first:
     MLflow does that on first contact, and two processes doing it at once break the file."""
-    db = _sqlite_path(uri)
+    db = sqlite_path(uri)
     if db is None:
         return MlflowClient(uri)
     db.parent.mkdir(parents=True, exist_ok=True)
@@ -266,7 +169,7 @@ def use_store(uri: str, experiment: str, reap: bool = True) -> str:
     StoreError
         If the local store's folder or its artifacts folder cannot be written.
     """
-    db = _sqlite_path(uri)
+    db = sqlite_path(uri)
     if db is not None:  # before MLflow touches the file
         check_writable(db.parent)
         check_writable(Path(artifact_location(uri)))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from chainrule.tracking import masked_uri, with_pinned_driver
+from chainrule.server_backend import masked_uri, with_pinned_driver
 
 
 @pytest.mark.parametrize(("uri", "shown"), [

@@ -1,0 +1,106 @@
+"""The backend store of ``make server``: a local SQLite file, or a PostgreSQL database that must answer.
+
+Kept apart from :mod:`chainrule.tracking` so that runs never import the PostgreSQL driver.
+"""
+
+from __future__ import annotations
+
+import psycopg2
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from chainrule.tracking import StoreError, sqlite_path, open_store
+
+DATABASE_CONNECT_TIMEOUT = 5
+"""Seconds to wait for a PostgreSQL backend before saying it is unreachable (libpq's minimum is 2)."""
+
+
+def _database_url(uri: str) -> URL | None:
+    """``uri`` parsed as a SQLAlchemy database URL (what MLflow's backend store takes), else None."""
+    try:
+        return make_url(uri)
+    except ArgumentError:  # a path or an http:// address: not a database URL
+        return None
+
+
+def masked_uri(uri: str) -> str:
+    """``uri`` with its password shown as ``***``, for messages: URIs end up in logs and terminals.
+
+    Examples
+    --------
+    >>> masked_uri("postgresql://mlflow:s3cret@127.0.0.1:5432/mlflow")
+    'postgresql://mlflow:***@127.0.0.1:5432/mlflow'
+    """
+    url = _database_url(uri)
+    return url.render_as_string(hide_password=True) if url is not None else uri
+
+
+def is_postgresql(uri: str) -> bool:
+    """Whether ``uri`` is a PostgreSQL backend store (``postgresql://``, ``postgresql+psycopg2://``, ...)."""
+    url = _database_url(uri)
+    return url is not None and url.get_backend_name() == "postgresql"
+
+
+def with_pinned_driver(uri: str) -> str:
+    """A bare ``postgresql://`` URI made explicit as ``postgresql+psycopg2://``; any other unchanged.
+
+    SQLAlchemy 2.1 reads a bare ``postgresql://`` as psycopg 3, which is not installed: the pinned
+    driver is psycopg2 (psycopg2-binary).
+    """
+    url = _database_url(uri)
+    if url is None or url.drivername != "postgresql":
+        return uri
+    return url.set(drivername="postgresql+psycopg2").render_as_string(hide_password=False)
+
+
+def check_database(uri: str, timeout: float = DATABASE_CONNECT_TIMEOUT) -> None:
+    """Connect once to the PostgreSQL database of ``uri`` and hang up.
+
+    MLflow's server would otherwise retry for minutes and then print a long traceback; a wrong
+    host, password or database name deserves one line.
+
+    Parameters
+    ----------
+    uri : str
+        A ``postgresql[+driver]://user:password@host:port/database[?options]`` URI.
+    timeout : float
+        Seconds to wait for the server to answer.
+
+    Raises
+    ------
+    StoreError
+        If the database cannot be reached: the URI with its password masked, the driver's
+        reason, and what to do.
+    """
+    url = make_url(uri)
+    # The pinned driver (psycopg2) takes libpq's keywords; the URI's ?options (sslmode, host=<socket
+    # dir>) are libpq keywords already.
+    params = {**url.translate_connect_args(username="user", database="dbname"), **url.query}
+    try:
+        psycopg2.connect(connect_timeout=timeout, **params).close()
+    except psycopg2.Error as error:
+        reason = " ".join(str(error).split())  # libpq's reasons span several lines
+        raise StoreError(
+            f"cannot reach the tracking database {masked_uri(uri)}: {reason} — check that PostgreSQL runs "
+            "there and that the user, password and database exist (createuser, createdb), or pass another "
+            "backend_store_uri=…"
+        ) from None
+
+
+def prepare(uri: str) -> str:
+    """Ready a backend store for ``mlflow server``; the URI to give it.
+
+    A local SQLite store is created and migrated once, under the store lock; a PostgreSQL one
+    must answer (see `check_database`) and gets the pinned driver (see `with_pinned_driver`).
+
+    Raises
+    ------
+    StoreError
+        If a PostgreSQL database cannot be reached.
+    """
+    if sqlite_path(uri) is not None:
+        open_store(uri)
+    elif is_postgresql(uri):
+        check_database(uri)
+        return with_pinned_driver(uri)
+    return uri
