@@ -83,6 +83,20 @@ def compose_config():
     return _compose
 
 
+def group_pids(pgid: int) -> list[int]:
+    """Pids of the live (not zombie) processes of process group ``pgid``: a launched process and
+    whatever it started, servers and helpers included."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:  # processes come and go while we look
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # after the command name
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":  # fields 3 and 5 of proc(5): state, pgrp
+            pids.append(int(stat.parent.name))
+    return pids
+
+
 def fault_injection_env(folder: Path, lr: float, message: str = "injected fault") -> dict:
     """Environment for a child process whose chainrule.core.fit raises for one learning rate:
     a real exception inside a real job, injected by a sitecustomize, with no hook in the product."""

@@ -14,6 +14,7 @@ import psycopg2
 from psycopg2 import sql
 
 from chainrule.servers import free_port, stop_group, tracking_server, wait_healthy
+from tests.conftest import group_pids
 
 __all__ = ["free_port", "stop_group", "tracking_server", "wait_healthy", "group_command_lines", "throwaway_postgres"]
 
@@ -21,11 +22,9 @@ __all__ = ["free_port", "stop_group", "tracking_server", "wait_healthy", "group_
 def group_command_lines(pgid: int) -> list[str]:
     """The command lines of every process in process group ``pgid`` (a server and its workers)."""
     lines = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):  # processes come and go while we look
-                if os.getpgid(int(entry.name)) == pgid:
-                    lines.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+    for pid in group_pids(pgid):
+        with contextlib.suppress(OSError):  # it may have ended since
+            lines.append(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode())
     return lines
 
 

@@ -5,12 +5,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import TRAIN, Store
+from tests.conftest import TRAIN, Store, group_pids
 from tests.reliability.conftest import wait_for
 
 pytestmark = pytest.mark.slow
@@ -69,19 +68,6 @@ def test_a_figure_failing_in_the_helper_is_recorded_and_the_rest_are_kept(store,
     assert "figures of run" in result.stdout and "no ROC today" in result.stdout
 
 
-def session_processes(session: int) -> list[int]:
-    """Pids of the processes still alive in a session (the launched process and its children)."""
-    pids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[3]) == session and fields[0] != "Z":  # field 6: session id; skip zombies
-            pids.append(int(stat.parent.name))
-    return pids
-
-
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
 def test_stopping_a_sweep_leaves_no_helper_process_behind(store, sig):
     env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"} | {"MLFLOW_TRACKING_URI": store.uri}
@@ -94,10 +80,10 @@ def test_stopping_a_sweep_leaves_no_helper_process_behind(store, sig):
         # a child has finished, so the helper process exists and has work
         wait_for(lambda: [r for r in store.runs() if r.info.status == "FINISHED" and "mlflow.parentRunId" in r.data.tags],
                  timeout=120, what="a finished child run")
-        assert len(session_processes(proc.pid)) >= 2
+        assert len(group_pids(proc.pid)) >= 2
         os.killpg(proc.pid, sig) if sig == signal.SIGINT else proc.send_signal(sig)  # Ctrl-C reaches the group
         proc.wait(timeout=60)
-        wait_for(lambda: not session_processes(proc.pid), timeout=30, what="the helper process to end")
+        wait_for(lambda: not group_pids(proc.pid), timeout=30, what="the helper process to end")
     finally:
-        if session_processes(proc.pid):
+        if group_pids(proc.pid):
             os.killpg(proc.pid, signal.SIGKILL)
