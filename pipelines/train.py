@@ -15,17 +15,21 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from chainrule import pipeline, process
+from chainrule import process
 from chainrule.config import ConfigError, DivergedTrial
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
-process.tune_gc_for_batch()
 process.stop_on_signals()
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
 def main(cfg: DictConfig) -> float:
+    # Imported here rather than at the top (MLflow, scikit-learn, matplotlib: seconds), so that a
+    # sweep with joblib's launcher can start its workers first, to import all that at the same time.
+    from chainrule import pipeline
+
+    process.tune_gc_for_batch()  # after the imports; acts once per process
     hydra_cfg = HydraConfig.get()
     try:
         objective = pipeline.run(cfg, PROJECT_ROOT, list(hydra_cfg.overrides.task))

@@ -1,13 +1,18 @@
 """A run's figures, drawn and logged either right away or by a helper process.
 
 In a sequential sweep (Hydra's basic launcher) every job runs in the launching process, one
-after the other, and drawing a run's figures (four PNGs, about a quarter of a second) is a
-large share of each job's cost, on a single core. :func:`start` (called by the sweep callback in that case) opens
-one helper process; from then on :func:`log` hands it the figures of the run that just
-trained — the drawing functions and their data — and returns, so the next run trains while the
-helper draws and uploads them to the finished run's artifact location. :func:`finish` waits
-for the rest before the sweep is summarised. Without :func:`start` (a single run, or jobs in
-joblib/submitit workers that already run side by side) figures are drawn in place.
+after the other, and drawing a run's figures (four PNGs, about a fifth of a second) is a large
+share of each job's cost, on a single core. :func:`start` (called by the sweep callback in that
+case) opens one helper process; from then on :func:`log` hands it the figures of the run that
+just trained — which :mod:`chainrule.plots` functions draw them, and their data — and returns,
+so the next run trains while the helper draws and uploads them to the finished run's artifact
+location. The sweep's own figures go the same way, and :func:`finish` waits for all of them
+before the parent run is closed. Without :func:`start` (a single run, or jobs in joblib/submitit
+workers that already run side by side) figures are drawn in place.
+
+Figures are named by their plots function rather than passed as functions, so that only a
+process that draws imports matplotlib: in a sequential sweep that is the helper alone, which
+imports it while the sweep prepares.
 
 If drawing fails in the helper, the run keeps its status and gets the tag
 ``chainrule.figures_error``; the error is also logged.
@@ -25,16 +30,14 @@ import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Callable
-
 import mlflow
 from mlflow import MlflowClient
 from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
 
 logger = logging.getLogger("chainrule")
 
-FigureSpecs = dict[str, tuple[Callable, tuple]]
-"""Figure name → (function returning a matplotlib Figure, its positional arguments)."""
+FigureSpecs = dict[str, tuple[str, tuple]]
+"""Figure name → (name of the :mod:`chainrule.plots` function that draws it, its positional arguments)."""
 
 _helper: ProcessPoolExecutor | None = None
 _pending: list[tuple[str, Future]] = []  # (run id, upload of its figures), oldest first
@@ -54,11 +57,13 @@ def start() -> None:
             1, multiprocessing.get_context("fork"), initializer=_serve, initargs=(os.getpid(),)
         )
         _helper.submit(int).result()  # start it
+        _helper.submit(_import_plots)  # matplotlib, while the sweep prepares and the first run trains
 
 
-def log(figures: FigureSpecs) -> None:
-    """Log ``figures`` as ``figures/<name>.png`` of the active run: in the helper if started."""
-    run = mlflow.active_run()
+def log(figures: FigureSpecs, run_id: str | None = None) -> None:
+    """Log ``figures`` as ``figures/<name>.png`` of run ``run_id`` (default: the active run): in
+    the helper if started."""
+    run = mlflow.active_run() if run_id is None else MlflowClient().get_run(run_id)
     if _helper is not None:
         try:
             future = _helper.submit(_draw_and_upload, figures, run.info.artifact_uri, mlflow.get_tracking_uri())
@@ -72,7 +77,7 @@ def log(figures: FigureSpecs) -> None:
             return
     with tempfile.TemporaryDirectory() as tmp:
         _draw(figures, Path(tmp))
-        mlflow.log_artifacts(tmp, "figures")
+        MlflowClient().log_artifacts(run.info.run_id, tmp, "figures")
 
 
 def finish(cancel: bool = False) -> None:
@@ -123,6 +128,10 @@ def _serve(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+def _import_plots() -> None:
+    import chainrule.plots  # noqa: F401
+
+
 def _draw_and_upload(figures: FigureSpecs, artifact_uri: str, tracking_uri: str) -> None:
     """In the helper: draw every figure to a PNG and upload them to ``artifact_uri``/figures.
 
@@ -144,5 +153,7 @@ def _draw_and_upload(figures: FigureSpecs, artifact_uri: str, tracking_uri: str)
 
 
 def _draw(figures: FigureSpecs, folder: Path) -> None:
-    for name, (draw, args) in figures.items():
-        draw(*args).savefig(folder / f"{name}.png")  # as mlflow.log_figure saves a Figure
+    from chainrule import plots  # matplotlib: here, in the process that draws
+
+    for name, (function, args) in figures.items():
+        getattr(plots, function)(*args).savefig(folder / f"{name}.png")  # as mlflow.log_figure saves a Figure

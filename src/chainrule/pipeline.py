@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from chainrule import data, figure_worker, metrics, model_io, plots, process, tracking
+from chainrule import data, figure_worker, metrics, model_io, process, tracking
 from chainrule.config import ConfigError, validate
 from chainrule.core import MLP, LogisticRegression, fit, numerical_gradients, relative_error
 
@@ -105,17 +105,17 @@ def train(cfg: DictConfig, model, splits, callback=None):
 
 def score_figures(cfg: DictConfig, name: str, model, splits, proba) -> figure_worker.FigureSpecs:
     """ROC curves, the test confusion matrix and, for two features, the decision boundary
-    (as drawing functions and their data, for :func:`chainrule.figure_worker.log`)."""
+    (as :mod:`chainrule.plots` functions and their data, for :func:`chainrule.figure_worker.log`)."""
     figures = {
-        "roc_curve": (plots.roc_curve, (splits.y, proba, f"{name}: ROC")),
-        "confusion_matrix": (plots.confusion_matrix, (
+        "roc_curve": ("roc_curve", (splits.y, proba, f"{name}: ROC")),
+        "confusion_matrix": ("confusion_matrix", (
             splits.y["test"], proba["test"], splits.table.label_names, f"{name}\ntest confusion matrix"
         )),
     }
     features = splits.table.features
     if len(features) == 2:
         predictor = model_io.Predictor.from_parts(model, features, splits.scaler)
-        figures["decision_boundary"] = (plots.decision_boundary, (
+        figures["decision_boundary"] = ("decision_boundary", (
             predictor.predict_proba, splits.points(), features, f"{name}: ŷ and the data", cfg.figures.resolution
         ))
     return figures
@@ -135,7 +135,7 @@ def run(cfg: DictConfig, project_root: Path, overrides: list[str] | None = None)
     splits, model = prepare(cfg)
 
     uri = tracking.resolve_uri(cfg.tracking.uri, project_root)
-    experiment_id = tracking.use_store(uri, cfg.tracking.experiment, reap=tracking.PARENT_RUN_ENV not in os.environ)
+    experiment_id = tracking.use_store(uri, cfg.tracking.experiment, first=tracking.PARENT_RUN_ENV not in os.environ)
     name = tracking.run_name(cfg)
     tags = {"chainrule.dataset": cfg.dataset.name, "chainrule.model": cfg.model.name, "chainrule.task": cfg.task}
     if commit := tracking.git_commit(project_root):
@@ -176,9 +176,10 @@ def run(cfg: DictConfig, project_root: Path, overrides: list[str] | None = None)
             mlflow.log_metrics(scores, model_id=model_id)
             files["confusion_matrix.json"] = json.dumps(confusion)
         tracking.log_files(files)
-        tracking.log_series(run_id, {"train/loss": history.loss, "val/loss": history.val_loss})
-        mlflow.log_metric("time/train_seconds", train_seconds)
-        figures = {"loss_curve": (plots.loss_curve, (
+        tracking.log_series(
+            run_id, {"train/loss": history.loss, "val/loss": history.val_loss}, {"time/train_seconds": train_seconds}
+        )
+        figures = {"loss_curve": ("loss_curve", (
             history.loss, history.val_loss, f"{name}: loss per iteration", cfg.figures.log_scale
         ))}
         if not history.diverged:

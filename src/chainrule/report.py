@@ -10,7 +10,7 @@ from mlflow import MlflowClient
 
 from chainrule import tracking
 from chainrule.config import ConfigError
-from chainrule.sweep import minimizes, swept
+from chainrule.summary import minimizes, swept
 
 SCORES = ["test/accuracy", "test/roc_auc", "test/log_loss", "val/log_loss"]
 

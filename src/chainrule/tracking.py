@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import logging
 import os
 import shutil
@@ -135,8 +136,9 @@ def open_store(uri: str) -> MlflowClient:
         return MlflowClient(uri)
     db.parent.mkdir(parents=True, exist_ok=True)
     with _store_lock(db):
-        client = MlflowClient(uri)  # constructing the client creates and migrates the store
+        # Write-ahead logging first: a new store's dozens of migration commits are then cheap too.
         _write_ahead_log(db)
+        client = MlflowClient(uri)  # constructing the client creates and migrates the store
     return client
 
 
@@ -153,16 +155,17 @@ def _write_ahead_log(db: Path) -> None:
         with contextlib.closing(sqlite3.connect(db, timeout=10)) as connection:
             if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 connection.execute("PRAGMA journal_mode=WAL")
-    except sqlite3.OperationalError as error:  # e.g. another program holds the file: keep its mode
+    except sqlite3.DatabaseError as error:  # another program holds it, or it is no database: MLflow says
         log.debug("kept %s in its journal mode: %s", db, error)
 
 
-def use_store(uri: str, experiment: str, reap: bool = True) -> str:
+def use_store(uri: str, experiment: str, first: bool = True) -> str:
     """Point MLflow at ``uri`` and return the id of ``experiment``, creating either if needed.
 
-    A local SQLite store is checked first (writable, not full) and created under a file
-    lock; with ``reap``, runs left RUNNING by processes of this host that no longer exist are
-    marked KILLED (a sweep's jobs skip that: the launching process did it as the sweep began).
+    With ``first``, a local SQLite store's folders are checked (writable, not full) before it
+    is created under a file lock, and runs left RUNNING by processes of this host that no
+    longer exist are marked KILLED. A sweep's jobs pass ``first=False``: the launching process
+    did both as the sweep began.
 
     Raises
     ------
@@ -170,14 +173,14 @@ def use_store(uri: str, experiment: str, reap: bool = True) -> str:
         If the local store's folder or its artifacts folder cannot be written.
     """
     db = sqlite_path(uri)
-    if db is not None:  # before MLflow touches the file
+    if db is not None and first:  # before MLflow touches the file
         check_writable(db.parent)
         check_writable(Path(artifact_location(uri)))
     mlflow.set_tracking_uri(uri)
     client = open_store(uri)
     found = client.get_experiment_by_name(experiment)
     if found is not None:
-        if reap:
+        if first:
             reap_orphans(client, found.experiment_id)
         return found.experiment_id
     tags = {"mlflow.note.content": EXPERIMENT_DESCRIPTION, "mlflow.experimentKind": "custom_model_development"}
@@ -213,6 +216,7 @@ def run_name(cfg: DictConfig) -> str:
     return f"{arch}-lr{cfg.train.lr:g}-{cfg.dataset.name}"
 
 
+@functools.cache  # once per process: every job of a sweep runs the code that process loaded
 def git_commit(project_root: Path) -> str | None:
     try:
         out = subprocess.run(
@@ -247,10 +251,12 @@ def log_params(run_id: str, params: dict[str, str]) -> None:
         client.log_batch(run_id, params=items[start : start + MAX_PARAMS_TAGS_PER_BATCH])
 
 
-def log_series(run_id: str, series: dict[str, np.ndarray]) -> None:
-    """Log whole metric histories (step = iteration), in batches — never one call per step."""
+def log_series(run_id: str, series: dict[str, np.ndarray], scalars: dict[str, float] | None = None) -> None:
+    """Log whole metric histories (step = iteration), in batches — never one call per step —
+    and with them single values (``scalars``: name → value, at step 0)."""
     now = int(time.time() * 1000)
     points = [Metric(key, float(v), now, step) for key, values in series.items() for step, v in enumerate(values)]
+    points += [Metric(key, float(value), now, 0) for key, value in (scalars or {}).items()]
     client = MlflowClient()
     for start in range(0, len(points), MAX_METRICS_PER_BATCH):
         client.log_batch(run_id, metrics=points[start : start + MAX_METRICS_PER_BATCH], synchronous=True)

@@ -13,7 +13,7 @@ import pytest
 from hydra.utils import instantiate
 from submitit.core.utils import FailedJobError
 
-from chainrule.sweep import BLAS_THREADS, limit_blas_threads
+from chainrule.launchers import BLAS_THREADS, limit_blas_threads
 from chainrule.tracking import PARENT_RUN_ENV
 from tests.conftest import ROOT, compose_with_hydra
 
@@ -44,13 +44,14 @@ def sweep_runs(store):
 
 def process_start_probe(folder: Path) -> dict:
     """Environment making every Python process write ``folder/<pid>.json`` as it starts: its BLAS
-    thread settings and parent run id, as inherited, before any code of ours runs (a sitecustomize)."""
+    thread settings and parent run id, as inherited, and when it started, before any code of ours
+    runs (a sitecustomize)."""
     folder.mkdir(parents=True, exist_ok=True)
     keys = [*BLAS_THREADS, PARENT_RUN_ENV]
     (folder / "sitecustomize.py").write_text(
-        "import json, os\n"
+        "import json, os, time\n"
         f"with open(os.path.join({str(folder)!r}, f'{{os.getpid()}}.json'), 'w') as f:\n"
-        f"    json.dump({{k: os.environ.get(k) for k in {keys!r}}}, f)\n"
+        f"    json.dump({{k: os.environ.get(k) for k in {keys!r}}} | {{'started': time.time()}}, f)\n"
     )
     return {"PYTHONPATH": os.pathsep.join([str(folder), os.environ.get("PYTHONPATH", "")])}
 
@@ -75,8 +76,15 @@ def test_a_parallel_sweep_records_exactly_what_the_basic_launcher_does(store, tm
     job_pids = {c.data.tags["chainrule.pid"] for c in children}
     assert len(job_pids) == processes and parent.data.tags["chainrule.pid"] not in job_pids
     started = {pid: json.loads((tmp_path / "started" / f"{pid}.json").read_text()) for pid in job_pids}
-    assert all(env[PARENT_RUN_ENV] == parent.info.run_id for env in started.values())
     assert all(env[v] == str(threads) for env in started.values() for v in BLAS_THREADS)
+    parent_created = parent.info.start_time / 1000
+    if launcher == "joblib":
+        # Its workers are started as the sweep begins, to import while the launching process
+        # prepares the sweep: before the parent run exists. They learn its id from the callback.
+        assert all(env["started"] < parent_created and env[PARENT_RUN_ENV] is None for env in started.values())
+    else:  # a process per job, started with the parent run's id in its environment
+        assert all(env["started"] > parent_created for env in started.values())
+        assert all(env[PARENT_RUN_ENV] == parent.info.run_id for env in started.values())
 
 
 @pytest.mark.slow
