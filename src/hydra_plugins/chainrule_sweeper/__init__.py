@@ -1,0 +1,1 @@
+"""chainrule's Hydra plugin: the ``grid`` sweeper (see grid_sweeper.py)."""
