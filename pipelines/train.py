@@ -25,7 +25,7 @@ process.stop_on_signals()
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
 def main(cfg: DictConfig) -> float:
-    # Imported here rather than at the top (MLflow, scikit-learn, matplotlib: seconds), so that a
+    # Imported here rather than at the top (MLflow, scikit-learn: seconds), so that a
     # sweep with joblib's launcher can start its workers first, to import all that at the same time.
     from chainrule import pipeline
 
