@@ -18,14 +18,16 @@ SWEEP = ["-m", "train.lr=0.1,0.5", "model.hidden_width=3", "train.iterations=50"
 FIGURES = ["confusion_matrix.png", "decision_boundary.png", "loss_curve.png", "roc_curve.png"]
 
 
-def figures_by_run_name(store: Store) -> dict[str, dict[str, bytes]]:
+def figures_by_run_name(store: Store, parent: bool = False) -> dict[str, dict[str, bytes]]:
+    """The PNGs of the sweep's children (and with ``parent``, of the parent run, as "parent")."""
     client = store.client
     drawn = {}
     for run in store.runs():
-        if "mlflow.parentRunId" not in run.data.tags:
+        child = "mlflow.parentRunId" in run.data.tags
+        if not (child or parent):
             continue
         folder = Path(client.download_artifacts(run.info.run_id, "figures", str(store.folder / run.info.run_id)))
-        drawn[run.info.run_name] = {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+        drawn[run.info.run_name if child else "parent"] = {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
     return drawn
 
 
@@ -34,10 +36,27 @@ def test_the_helper_draws_exactly_the_figures_drawn_in_place(tmp_path):
     helper.folder.mkdir(), in_place.folder.mkdir()
     helper.train(*SWEEP)  # figures.background=true is the default
     in_place.train(*SWEEP, "figures.background=false")
-    drawn = figures_by_run_name(helper)
-    assert sorted(drawn) == ["mlp-w3-relu-lr0.1-moons", "mlp-w3-relu-lr0.5-moons"]
-    assert all(sorted(figures) == FIGURES for figures in drawn.values())
-    assert drawn == figures_by_run_name(in_place)  # byte for byte
+    drawn = figures_by_run_name(helper, parent=True)
+    assert sorted(drawn) == ["mlp-w3-relu-lr0.1-moons", "mlp-w3-relu-lr0.5-moons", "parent"]
+    assert all(sorted(figures) == FIGURES for name, figures in drawn.items() if name != "parent")
+    assert sorted(drawn["parent"]) == ["loss_comparison.png"]  # drawn by the helper too
+    assert drawn == figures_by_run_name(in_place, parent=True)  # byte for byte
+
+
+def test_the_launching_process_of_a_sequential_sweep_never_imports_matplotlib(store, tmp_path):
+    # matplotlib is imported where figures are drawn: here only in the helper, while the sweep prepares.
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    (probe / "sitecustomize.py").write_text(
+        "import atexit, os, sys\n"
+        "pid = os.getpid()\n"
+        f"atexit.register(lambda: open(os.path.join({str(probe)!r}, str(pid)), 'w').write("
+        "str('matplotlib' in sys.modules)))\n"
+    )
+    store.train(*SWEEP, env_extra={"PYTHONPATH": os.pathsep.join([str(probe), os.environ.get("PYTHONPATH", "")])})
+    (parent,) = [r for r in store.runs() if r.data.tags.get("chainrule.role") == "sweep"]
+    assert (probe / parent.data.tags["chainrule.pid"]).read_text() == "False"
+    assert len(figures_by_run_name(store, parent=True)["parent"]) == 1
 
 
 def failing_figure_env(folder: Path) -> dict:
