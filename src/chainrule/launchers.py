@@ -6,7 +6,7 @@
   importing and preparing the sweep, instead of when Hydra hands joblib the first job.
 
 Only light imports here: :func:`prestart_workers` runs before the launching process imports
-MLflow, scikit-learn and matplotlib, so that its workers import them at the same time.
+MLflow, so that its workers import MLflow and scikit-learn at the same time.
 """
 
 from __future__ import annotations
@@ -65,11 +65,11 @@ def runs_jobs_here(config: DictConfig) -> bool:
     return config.hydra.launcher.get("_target_", "").endswith(".BasicLauncher")
 
 
-def prestart_workers(config: DictConfig) -> threading.Thread | None:
+def prestart_workers(config: DictConfig) -> None:
     """With joblib's launcher, start its worker processes now and have each import what a job needs.
 
     A joblib worker is a new Python process: before its first job it spends seconds importing
-    MLflow, scikit-learn, matplotlib and Hydra. Started by Hydra's launcher, that happens after
+    MLflow, scikit-learn and Hydra. Started by Hydra's launcher, that happens after
     this process has done the same imports, opened the store and composed every job's config:
     seconds in which one core works and the other waits. Started here, as the sweep begins, the
     workers import while this process does. joblib keeps its worker processes between calls
@@ -78,15 +78,10 @@ def prestart_workers(config: DictConfig) -> threading.Thread | None:
     match (none here: they are the launcher's own) joblib would just start new workers.
 
     Call :func:`limit_blas_threads` first: the workers take this process's environment as it is now.
-
-    Returns
-    -------
-    threading.Thread or None
-        The thread waiting for the warm-up (None for other launchers), for tests to join.
     """
     launcher = config.hydra.launcher
     if not launcher.get("_target_", "").endswith(".JoblibLauncher"):
-        return None
+        return
     from hydra_plugins.hydra_joblib_launcher._core import process_joblib_cfg
     from joblib import Parallel, delayed, effective_n_jobs
 
@@ -97,12 +92,10 @@ def prestart_workers(config: DictConfig) -> threading.Thread | None:
     # One warm-up per worker, but no more than one per core: a worker beyond the cores only
     # waits for a free core anyway, and would import for nothing if the sweep is short.
     warm_ups = min(effective_n_jobs(settings["n_jobs"]), os.cpu_count() or 1)
-    thread = threading.Thread(
+    threading.Thread(
         target=Parallel(**settings), args=([delayed(preload)() for _ in range(warm_ups)],),
         name="joblib-prestart", daemon=True,
-    )
-    thread.start()
-    return thread
+    ).start()
 
 
 def preload() -> int:
@@ -110,6 +103,6 @@ def preload() -> int:
     import mlflow.pyfunc  # noqa: F401  (logging a model)
     import mlflow.store.tracking.sqlalchemy_store  # noqa: F401  (MLflow opens the store)
 
-    import chainrule.pipeline  # noqa: F401  (MLflow, scikit-learn, matplotlib, the core)
+    import chainrule.pipeline  # noqa: F401  (MLflow, scikit-learn, the core; matplotlib comes with the first figure)
 
     return os.getpid()
