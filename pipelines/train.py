@@ -21,6 +21,7 @@ from chainrule.config import ConfigError, DivergedTrial
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 process.stop_on_signals()
+process.pause_gc_for_imports()  # until the pipeline (or a sweep) has imported MLflow and scikit-learn
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")

@@ -2,17 +2,16 @@
 
 - How many BLAS threads each job may use, so that parallel jobs do not oversubscribe the cores.
 - Whether the jobs run one after the other in the launching process (Hydra's basic launcher).
-- joblib's worker processes started as the sweep begins, while the launching process is still
-  importing and preparing the sweep, instead of when Hydra hands joblib the first job.
+- joblib's worker processes forked from a process that imported what a job needs once, as the
+  sweep begins, instead of each importing it after Hydra hands joblib the first job.
 
-Only light imports here: :func:`prestart_workers` runs before the launching process imports
-MLflow, so that its workers import MLflow and scikit-learn at the same time.
+Only light imports here: :func:`preload_workers` runs before the launching process imports
+MLflow, so that the workers' imports happen at the same time.
 """
 
 from __future__ import annotations
 
 import os
-import threading
 
 from omegaconf import DictConfig, OmegaConf
 
@@ -65,44 +64,27 @@ def runs_jobs_here(config: DictConfig) -> bool:
     return config.hydra.launcher.get("_target_", "").endswith(".BasicLauncher")
 
 
-def prestart_workers(config: DictConfig) -> None:
-    """With joblib's launcher, start its worker processes now and have each import what a job needs.
+def preload_workers(config: DictConfig) -> None:
+    """With joblib's launcher, have its workers forked from a process that has imported what a job needs.
 
-    A joblib worker is a new Python process: before its first job it spends seconds importing
-    MLflow, scikit-learn and Hydra. Started by Hydra's launcher, that happens after
-    this process has done the same imports, opened the store and composed every job's config:
-    seconds in which one core works and the other waits. Started here, as the sweep begins, the
-    workers import while this process does. joblib keeps its worker processes between calls
-    with the same settings (its "reusable executor"), so the launcher's own call then finds them
-    ready. The warm-up runs in a background thread, which waits for it; with settings that do not
-    match (none here: they are the launcher's own) joblib would just start new workers.
+    joblib's default (loky) starts each worker as a new Python process, which spends seconds
+    importing MLflow, scikit-learn and matplotlib before its first job: N workers import N times,
+    on cores the sweep wants for training. Here loky forks its workers instead from a server
+    process (multiprocessing's "forkserver") that imports :mod:`chainrule.job_imports` once, at
+    the start of the sweep, while this process imports MLflow and creates the parent run. Each
+    worker then starts with all of it loaded, sharing those pages with the server. The server is
+    a fresh interpreter, not a copy of this process: it holds no database connection and no thread
+    of ours, so forking it is safe, unlike forking this process. It ends with this process.
 
-    Call :func:`limit_blas_threads` first: the workers take this process's environment as it is now.
+    Call :func:`limit_blas_threads` first: the server, and so every worker, takes this process's
+    environment as it is now (NumPy reads the BLAS thread count when it is imported, in the server).
     """
-    launcher = config.hydra.launcher
-    if not launcher.get("_target_", "").endswith(".JoblibLauncher"):
+    if not config.hydra.launcher.get("_target_", "").endswith(".JoblibLauncher"):
         return
-    from hydra_plugins.hydra_joblib_launcher._core import process_joblib_cfg
-    from joblib import Parallel, delayed, effective_n_jobs
+    import multiprocessing.forkserver
 
-    settings = OmegaConf.to_container(launcher, resolve=True)
-    settings.pop("_target_")
-    settings["backend"] = "loky"  # what the launcher does to its settings before Parallel(...)
-    process_joblib_cfg(settings)
-    # One warm-up per worker, but no more than one per core: a worker beyond the cores only
-    # waits for a free core anyway, and would import for nothing if the sweep is short.
-    warm_ups = min(effective_n_jobs(settings["n_jobs"]), os.cpu_count() or 1)
-    threading.Thread(
-        target=Parallel(**settings), args=([delayed(preload)() for _ in range(warm_ups)],),
-        name="joblib-prestart", daemon=True,
-    ).start()
+    from joblib.externals.loky.backend.context import set_start_method
 
-
-def preload() -> int:
-    """In a worker: import what every job imports; returns the worker's process id."""
-    import mlflow.pyfunc  # noqa: F401  (logging a model)
-    import mlflow.store.tracking.sqlalchemy_store  # noqa: F401  (MLflow opens the store)
-
-    import chainrule.pipeline  # noqa: F401  (MLflow, scikit-learn, the core; matplotlib comes with the first figure)
-
-    return os.getpid()
+    multiprocessing.set_forkserver_preload(["chainrule.job_imports"])
+    set_start_method("forkserver", force=True)  # loky's start method for the workers it creates from now on
+    multiprocessing.forkserver.ensure_running()  # starts the server now; it imports while this process goes on

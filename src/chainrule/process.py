@@ -1,6 +1,6 @@
 """Process-level settings for chainrule's entry points (training, sweeps, benchmarks).
 
-- Garbage collection tuned for a batch process over a large heap.
+- Garbage collection off while the process imports, then tuned for a batch process over a large heap.
 - SIGTERM handled like Ctrl-C, so a terminated run ends KILLED instead of staying RUNNING.
 - This process's identity (host, pid, start time), recorded on every run so that a later
   start can tell a run whose process died (SIGKILL, a crash) from one still going.
@@ -21,8 +21,22 @@ interrupted: str | None = None
 """The signal that interrupted this process ("SIGINT", "SIGTERM"), or None."""
 
 
+def pause_gc_for_imports() -> None:
+    """Switch the garbage collector off until :func:`tune_gc_for_batch`.
+
+    Importing what a job needs (MLflow, scikit-learn, matplotlib) leaves ~380,000 objects for
+    the collector to track, nearly all alive until exit; its passes over that growing heap are
+    a quarter of the import time here (3.9 → 3.0 s) and find little to collect. Python's documentation
+    of :func:`gc.freeze` recommends the same for a process that forks workers. Call it before
+    the heavy imports; it does nothing once the collector is tuned.
+    """
+    if not _gc_tuned:
+        gc.disable()
+
+
 def tune_gc_for_batch() -> None:
-    """Freeze what is alive now (imported modules) and collect less often.
+    """Freeze what is alive now (imported modules), collect less often, and switch the collector
+    back on (:func:`pause_gc_for_imports`).
 
     MLflow, scikit-learn and Hydra leave a large heap of objects that live until exit, and
     Hydra's config copies and SQLAlchemy allocate at a high rate. With CPython's defaults
@@ -40,6 +54,7 @@ def tune_gc_for_batch() -> None:
     _gc_tuned = True
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)
+    gc.enable()
     atexit.register(gc.freeze)  # registered early, so it runs after the other exit handlers
 
 

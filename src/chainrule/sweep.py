@@ -8,9 +8,9 @@ it. Hydra skips ``on_multirun_end`` when a job failed, so the same finishing ste
 registered with ``atexit``: the parent never stays RUNNING.
 
 This module imports neither MLflow nor the pipeline at the top: Hydra imports it before the
-sweep begins, and with joblib's launcher the sweep first starts the worker processes
-(:func:`chainrule.launchers.prestart_workers`), which then import all that while this process
-does too. The callback's methods import what they use.
+sweep begins, and with joblib's launcher the sweep first starts the process its workers are
+forked from (:func:`chainrule.launchers.preload_workers`), which then imports all that while
+this process does too. The callback's methods import what they use.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class MlflowSweep(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         launchers.limit_blas_threads(config)  # before any job process starts
-        launchers.prestart_workers(config)
+        launchers.preload_workers(config)
         from mlflow import MlflowClient
 
         from chainrule import figure_worker, tracking
@@ -99,12 +99,12 @@ class MlflowSweep(Callback):
         # on_multirun_start (joblib worker, submitit job, SLURM node). Jobs normally find the
         # parent run and the store in the environment they inherit; on a node that does not get
         # the sweep's environment (sbatch --export=NONE, a profile of its own) they would log
-        # unlinked, or to another store. The copy knows both. (joblib's workers, started before
-        # the parent run existed, learn it only this way.)
+        # unlinked, or to another store. The copy knows both. (joblib's workers, forked from a
+        # process started before the parent run existed, learn it only this way.)
         if self.parent_id is not None:
             os.environ[tracking.PARENT_RUN_ENV] = self.parent_id
             os.environ["MLFLOW_TRACKING_URI"] = self.uri
-        process.tune_gc_for_batch()  # in a worker process, which did not start from train.py
+        process.tune_gc_for_batch()  # in a submitit job's process, which did not start from train.py
         if "submitit" in str(config.hydra.launcher.get("_target_", "")):
             # submitit's job process ignores SIGTERM (it waits for SLURM's USR2 instead), but
             # scancel, a time limit or a preemption send SIGTERM, then SIGKILL: end the run KILLED.

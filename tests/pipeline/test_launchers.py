@@ -43,15 +43,20 @@ def sweep_runs(store):
 
 
 def process_start_probe(folder: Path) -> dict:
-    """Environment making every Python process write ``folder/<pid>.json`` as it starts: its BLAS
-    thread settings and parent run id, as inherited, and when it started, before any code of ours
-    runs (a sitecustomize)."""
+    """Environment making every Python process write ``folder/<pid>.json`` as it starts, before
+    any code of ours runs (a sitecustomize), and as it is forked: its BLAS thread settings and
+    parent run id, as inherited, when it started, the process it was forked from, if any, and
+    which of MLflow, scikit-learn and matplotlib it had imported by then."""
     folder.mkdir(parents=True, exist_ok=True)
     keys = [*BLAS_THREADS, PARENT_RUN_ENV]
     (folder / "sitecustomize.py").write_text(
-        "import json, os, time\n"
-        f"with open(os.path.join({str(folder)!r}, f'{{os.getpid()}}.json'), 'w') as f:\n"
-        f"    json.dump({{k: os.environ.get(k) for k in {keys!r}}} | {{'started': time.time()}}, f)\n"
+        "import json, os, sys, time\n"
+        "def probe(forked_from=None):\n"
+        f"    with open(os.path.join({str(folder)!r}, f'{{os.getpid()}}.json'), 'w') as f:\n"
+        f"        json.dump({{k: os.environ.get(k) for k in {keys!r}}} | {{'started': time.time(), 'forked_from': forked_from,\n"
+        "                   'imported': [m for m in ('mlflow', 'sklearn', 'matplotlib') if m in sys.modules]}, f)\n"
+        "probe()\n"
+        "os.register_at_fork(after_in_child=lambda: probe(forked_from=os.getppid()))\n"
     )
     return {"PYTHONPATH": os.pathsep.join([str(folder), os.environ.get("PYTHONPATH", "")])}
 
@@ -79,10 +84,15 @@ def test_a_parallel_sweep_records_exactly_what_the_basic_launcher_does(store, tm
     assert all(env[v] == str(threads) for env in started.values() for v in BLAS_THREADS)
     parent_created = parent.info.start_time / 1000
     if launcher == "joblib":
-        # Its workers are started as the sweep begins, to import while the launching process
-        # prepares the sweep: before the parent run exists. They learn its id from the callback.
-        assert all(env["started"] < parent_created and env[PARENT_RUN_ENV] is None for env in started.values())
-    else:  # a process per job, started with the parent run's id in its environment
+        # Its workers are forked from one server process, started as the sweep begins: it has
+        # imported what a job needs by then, and they learn the parent run from the callback.
+        (server,) = {env["forked_from"] for env in started.values()}
+        server_started = json.loads((tmp_path / "started" / f"{server}.json").read_text())["started"]
+        assert str(server) != parent.data.tags["chainrule.pid"] and server_started < parent_created
+        assert all(env["imported"] == ["mlflow", "sklearn", "matplotlib"] for env in started.values())
+        assert all(env[PARENT_RUN_ENV] is None for env in started.values())
+    else:  # a process per job, started afresh with the parent run's id in its environment
+        assert all(env["forked_from"] is None and env["imported"] == [] for env in started.values())
         assert all(env["started"] > parent_created for env in started.values())
         assert all(env[PARENT_RUN_ENV] == parent.info.run_id for env in started.values())
 
