@@ -150,6 +150,11 @@ class MlflowSweep(Callback):
         client = MlflowClient()
         status = "FAILED"
         try:
+            if process.interrupted or not completed:
+                # joblib stops its workers with SIGKILL when the sweep is interrupted or a job
+                # fails, so a job still training never ends its run: end it KILLED here.
+                # Only runs whose process is gone: a cluster job that goes on is left alone.
+                tracking.reap_orphans(client, self.experiment_id, parent_id)
             children = mlflow.search_runs(
                 experiment_ids=[self.experiment_id], filter_string=f"tags.mlflow.parentRunId = '{parent_id}'"
             )

@@ -190,13 +190,17 @@ def use_store(uri: str, experiment: str, first: bool = True) -> str:
         return client.get_experiment_by_name(experiment).experiment_id
 
 
-def reap_orphans(client: MlflowClient, experiment_id: str) -> list[str]:
+def reap_orphans(client: MlflowClient, experiment_id: str, parent_id: str | None = None) -> list[str]:
     """Mark KILLED the RUNNING runs whose process (on this host) has ended; return their ids.
 
     SIGKILL or a machine crash gives a run no chance to close itself, and MLflow has no
-    heartbeat: without this such runs would show RUNNING forever.
+    heartbeat: without this such runs would show RUNNING forever. With ``parent_id``, only
+    that sweep's child runs are looked at.
     """
-    running = client.search_runs([experiment_id], filter_string="attributes.status = 'RUNNING'")
+    running = "attributes.status = 'RUNNING'"
+    if parent_id is not None:
+        running += f" and tags.mlflow.parentRunId = '{parent_id}'"
+    running = client.search_runs([experiment_id], filter_string=running)
     reaped = []
     for run in running:
         if process.is_gone(run.data.tags):

@@ -97,6 +97,36 @@ def test_a_parallel_sweep_records_exactly_what_the_basic_launcher_does(store, tm
         assert all(env[PARENT_RUN_ENV] == parent.info.run_id for env in started.values())
 
 
+def processes_in_session(session: int) -> list[str]:
+    """The command lines of the processes still in ``session``."""
+    found = subprocess.run(["ps", "-o", "args=", "-s", str(session)], capture_output=True, text=True)
+    return found.stdout.splitlines()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig, to_group", [
+    (signal.SIGINT, True),    # Ctrl-C in a terminal: every process of the sweep gets it
+    (signal.SIGINT, False),   # only the launching process: joblib then kills its workers (SIGKILL)
+    (signal.SIGTERM, False),  # kill, a scheduler, a container stopping
+])
+def test_an_interrupted_joblib_sweep_ends_the_parent_and_every_training_job_killed(store, launch, sig, to_group):
+    proc = launch("-m", *LAUNCHERS["joblib"], "train.lr=0.1,0.2,0.3,0.4", *LONG, start_new_session=True)
+    wait_for(lambda: len([r for r in running_runs(store) if "mlflow.parentRunId" in r.data.tags]) == 2,
+             what="both workers training")
+    time.sleep(1)
+    if to_group:
+        os.killpg(proc.pid, sig)
+    else:
+        proc.send_signal(sig)
+    output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + sig, output
+    parent, children = sweep_runs(store)
+    assert parent.info.status == "KILLED" and parent.data.tags["chainrule.interrupted"] == sig.name
+    assert [c.info.status for c in children] == ["KILLED", "KILLED"], output
+    assert not running_runs(store)
+    wait_for(lambda: not processes_in_session(proc.pid), timeout=10, what="the workers and their server to end")
+
+
 @pytest.mark.slow
 def test_a_failed_job_in_a_joblib_worker_is_counted_on_the_parent(store, inject_fault):
     result = store.train("-m", *LAUNCHERS["joblib"], "train.lr=0.1,0.5,1.0", "train.iterations=30", check=False,

@@ -16,7 +16,7 @@ def launch(store):
     when the test ends (say, after a failed assertion) is killed."""
     started = []
 
-    def _launch(*overrides, env_extra=None):
+    def _launch(*overrides, env_extra=None, **popen):
         env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
         env["MLFLOW_TRACKING_URI"] = store.uri
         env.update(env_extra or {})
@@ -25,7 +25,7 @@ def launch(store):
             f"hydra.run.dir={store.folder / 'outputs'}", f"hydra.sweep.dir={store.folder / 'multirun'}",
         ]
         proc = subprocess.Popen(command, cwd=store.folder, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
+                                stderr=subprocess.STDOUT, text=True, **popen)
         started.append(proc)
         return proc
 
