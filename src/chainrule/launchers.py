@@ -64,6 +64,11 @@ def runs_jobs_here(config: DictConfig) -> bool:
     return config.hydra.launcher.get("_target_", "").endswith(".BasicLauncher")
 
 
+def uses_joblib(config: DictConfig) -> bool:
+    """True when joblib's launcher runs the jobs, in worker processes of this machine."""
+    return config.hydra.launcher.get("_target_", "").endswith(".JoblibLauncher")
+
+
 def preload_workers(config: DictConfig) -> None:
     """With joblib's launcher, have its workers forked from a process that has imported what a job needs.
 
@@ -79,7 +84,7 @@ def preload_workers(config: DictConfig) -> None:
     Call :func:`limit_blas_threads` first: the server, and so every worker, takes this process's
     environment as it is now (NumPy reads the BLAS thread count when it is imported, in the server).
     """
-    if not config.hydra.launcher.get("_target_", "").endswith(".JoblibLauncher"):
+    if not uses_joblib(config):
         return
     import multiprocessing.forkserver
 

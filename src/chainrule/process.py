@@ -9,10 +9,12 @@
 from __future__ import annotations
 
 import atexit
+import functools
 import gc
 import os
 import signal
 import socket
+from collections.abc import Callable
 from pathlib import Path
 
 _gc_tuned = False
@@ -58,21 +60,40 @@ def tune_gc_for_batch() -> None:
     atexit.register(gc.freeze)  # registered early, so it runs after the other exit handlers
 
 
-def _interrupt(signum, frame):
-    global interrupted
+before_interrupt: Callable[[], None] | None = None
+"""Called once, in the main thread, when a signal arrives, before KeyboardInterrupt is raised
+(a parallel sweep lets its workers close their runs first)."""
+
+
+def _interrupt(signum, frame, repeats: bool = True):
+    global interrupted, before_interrupt
+    if interrupted is not None and not repeats:
+        return
     interrupted = signal.Signals(signum).name
+    hook, before_interrupt = before_interrupt, None
+    if hook is not None:
+        hook()
     raise KeyboardInterrupt(f"interrupted by {interrupted}")
 
 
-def stop_on_signals() -> None:
+def stop_on_signals(repeats: bool = True) -> None:
     """Turn SIGINT and SIGTERM into KeyboardInterrupt, remembering which one arrived.
 
     Python's default SIGTERM ends the process on the spot: no ``finally``, no ``atexit``,
     and MLflow runs left RUNNING. As an exception it unwinds like Ctrl-C: the run in
     progress and its sweep end KILLED, with what was logged so far.
+
+    Parameters
+    ----------
+    repeats : bool
+        False: only the first signal interrupts; later ones are ignored, so they cannot cut
+        short the closing of the run. For a sweep's worker process, which may get a signal
+        twice: from the terminal (Ctrl-C reaches the whole process group) and passed on by
+        the launching process. Interactive processes keep True: a second Ctrl-C still stops them.
     """
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGTERM, _interrupt)
+    handler = _interrupt if repeats else functools.partial(_interrupt, repeats=False)
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
 
 
 def _start_ticks(pid: int) -> str | None:
@@ -90,6 +111,17 @@ def identity() -> dict[str, str]:
     if (start := _start_ticks(os.getpid())) is not None:
         tags["chainrule.pid_start"] = start
     return tags
+
+
+def send_signal(tags: dict[str, str], signum: int) -> bool:
+    """Send ``signum`` to the process the tags name if it is alive on this host; True if sent."""
+    if tags.get("chainrule.host") != socket.gethostname() or "chainrule.pid" not in tags or is_gone(tags):
+        return False
+    try:
+        os.kill(int(tags["chainrule.pid"]), signum)
+    except ProcessLookupError:  # ended in between
+        return False
+    return True
 
 
 def is_gone(tags: dict[str, str]) -> bool:

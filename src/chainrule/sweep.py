@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -30,6 +31,9 @@ from chainrule import launchers, process
 from chainrule.config import DivergedTrial
 
 log = logging.getLogger("chainrule")
+
+WORKER_GRACE_SECONDS = 10.0
+"""How long an interrupted joblib sweep waits for its workers to close their runs before joblib kills them."""
 
 
 def project_root(config: DictConfig) -> Path:
@@ -90,6 +94,8 @@ class MlflowSweep(Callback):
         tracking.log_params(self.parent_id, {f"sweep.{k}": v for k, v in grid.items()})
         os.environ[tracking.PARENT_RUN_ENV] = self.parent_id
         atexit.register(self.finish)
+        if launchers.uses_joblib(config):
+            process.before_interrupt = self.let_workers_close_their_runs
         log.info("sweep parent run %s in %s", run.info.run_name, tracking.ui_url(self.uri, self.experiment_id))
 
     def on_job_start(self, config: DictConfig, **kwargs) -> None:
@@ -105,6 +111,12 @@ class MlflowSweep(Callback):
             os.environ[tracking.PARENT_RUN_ENV] = self.parent_id
             os.environ["MLFLOW_TRACKING_URI"] = self.uri
         process.tune_gc_for_batch()  # in a submitit job's process, which did not start from train.py
+        if launchers.uses_joblib(config):
+            if process.interrupted:  # this worker's last job was interrupted: the sweep is ending
+                raise KeyboardInterrupt(f"interrupted by {process.interrupted}")
+            # The launching process passes a signal on to the workers (let_workers_close_their_runs);
+            # after Ctrl-C in a terminal they have it already: the second must not cut the run's closing short.
+            process.stop_on_signals(repeats=False)
         if "submitit" in str(config.hydra.launcher.get("_target_", "")):
             # submitit's job process ignores SIGTERM (it waits for SLURM's USR2 instead), but
             # scancel, a time limit or a preemption send SIGTERM, then SIGKILL: end the run KILLED.
@@ -125,6 +137,26 @@ class MlflowSweep(Callback):
             uri = tracking.resolve_uri(config.tracking.uri, project_root(config))
             MlflowClient(uri).set_tag(parent, f"chainrule.failed_job.{config.hydra.job.num}", line[:5000])
 
+    def let_workers_close_their_runs(self) -> None:
+        """On SIGINT or SIGTERM in a joblib sweep, before joblib kills its workers (SIGKILL): pass
+        the signal on to the workers still training, so that each ends its run KILLED with its
+        loss history, as a job of the basic launcher does, and wait for that (at most
+        :data:`WORKER_GRACE_SECONDS`). Runs the signal handler's way: once, in the main thread,
+        which waits in joblib meanwhile; a second Ctrl-C stops the wait."""
+        from mlflow import MlflowClient
+
+        client = MlflowClient(self.uri)
+        running = client.search_runs(
+            [self.experiment_id],
+            filter_string=f"attributes.status = 'RUNNING' and tags.mlflow.parentRunId = '{self.parent_id}'",
+        )
+        signum = signal.Signals[process.interrupted]
+        waiting = [run.info.run_id for run in running if process.send_signal(run.data.tags, signum)]
+        deadline = time.monotonic() + WORKER_GRACE_SECONDS
+        while waiting and time.monotonic() < deadline:
+            time.sleep(0.1)
+            waiting = [run_id for run_id in waiting if client.get_run(run_id).info.status == "RUNNING"]
+
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         self.finish(completed=True)
 
@@ -141,6 +173,7 @@ class MlflowSweep(Callback):
         from chainrule import figure_worker, summary, tracking
 
         parent_id, self.parent_id = self.parent_id, None
+        process.before_interrupt = None
         if process.interrupted or not completed:
             # At exit (a signal, or a job or the sweeper raised) the helper takes no new work: it
             # ends now (after the figures it has, or at once on a signal); the parent's are drawn here.

@@ -106,10 +106,11 @@ def processes_in_session(session: int) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("sig, to_group", [
     (signal.SIGINT, True),    # Ctrl-C in a terminal: every process of the sweep gets it
-    (signal.SIGINT, False),   # only the launching process: joblib then kills its workers (SIGKILL)
+    (signal.SIGINT, False),   # only the launching process, which passes it on to the workers
     (signal.SIGTERM, False),  # kill, a scheduler, a container stopping
-])
-def test_an_interrupted_joblib_sweep_ends_the_parent_and_every_training_job_killed(store, launch, sig, to_group):
+], ids=["ctrl-c-in-a-terminal", "sigint-to-the-launcher", "sigterm-to-the-launcher"])
+def test_an_interrupted_joblib_sweep_ends_the_parent_and_every_training_job_killed_with_its_history(
+        store, launch, sig, to_group):
     proc = launch("-m", *LAUNCHERS["joblib"], "train.lr=0.1,0.2,0.3,0.4", *LONG, start_new_session=True)
     wait_for(lambda: len([r for r in running_runs(store) if "mlflow.parentRunId" in r.data.tags]) == 2,
              what="both workers training")
@@ -123,6 +124,9 @@ def test_an_interrupted_joblib_sweep_ends_the_parent_and_every_training_job_kill
     parent, children = sweep_runs(store)
     assert parent.info.status == "KILLED" and parent.data.tags["chainrule.interrupted"] == sig.name
     assert [c.info.status for c in children] == ["KILLED", "KILLED"], output
+    for child in children:  # each closed by its worker, with its history, before joblib killed them
+        done = int(child.data.tags["chainrule.interrupted_at"])
+        assert done > 0 and len(store.client.get_metric_history(child.info.run_id, "train/loss")) == done
     assert not running_runs(store)
     wait_for(lambda: not processes_in_session(proc.pid), timeout=10, what="the workers and their server to end")
 
