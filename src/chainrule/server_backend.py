@@ -53,7 +53,7 @@ def with_pinned_driver(uri: str) -> str:
     return url.set(drivername="postgresql+psycopg2").render_as_string(hide_password=False)
 
 
-def check_database(uri: str, timeout: float = DATABASE_CONNECT_TIMEOUT) -> None:
+def check_database(uri: str, timeout: float = DATABASE_CONNECT_TIMEOUT, setting: str = "backend_store_uri") -> None:
     """Connect once to the PostgreSQL database of ``uri`` and hang up.
 
     MLflow's server would otherwise retry for minutes and then print a long traceback; a wrong
@@ -65,6 +65,9 @@ def check_database(uri: str, timeout: float = DATABASE_CONNECT_TIMEOUT) -> None:
         A ``postgresql[+driver]://user:password@host:port/database[?options]`` URI.
     timeout : float
         Seconds to wait for the server to answer.
+    setting : str
+        Where the URI came from, named in the message (``make server``'s ``backend_store_uri``,
+        a run's ``tracking.uri``).
 
     Raises
     ------
@@ -83,7 +86,7 @@ def check_database(uri: str, timeout: float = DATABASE_CONNECT_TIMEOUT) -> None:
         raise StoreError(
             f"cannot reach the tracking database {masked_uri(uri)}: {reason} — check that PostgreSQL runs "
             "there and that the user, password and database exist (createuser, createdb), or pass another "
-            "backend_store_uri=…"
+            f"{setting}=…"
         ) from None
 
 

@@ -28,7 +28,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from chainrule import launchers, process
-from chainrule.config import DivergedTrial
+from chainrule.config import ConfigError, DivergedTrial
 
 log = logging.getLogger("chainrule")
 
@@ -68,6 +68,19 @@ class MlflowSweep(Callback):
         self.parent_id: str | None = None
 
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        # Hydra only warns when a callback raises, and would run every job without a parent run
+        # (each failing the same way if the store is the problem): stop the sweep here instead.
+        try:
+            self.start(config)
+        except ConfigError as error:
+            log.error("configuration error: %s", error)
+            raise SystemExit(2) from None
+        except Exception:
+            log.exception("the sweep could not start: no job was run")
+            raise SystemExit(1) from None
+
+    def start(self, config: DictConfig) -> None:
+        """Ready the store, create the parent run and set up how the jobs run."""
         launchers.limit_blas_threads(config)  # before any job process starts
         launchers.preload_workers(config)
         from mlflow import MlflowClient
@@ -184,9 +197,9 @@ class MlflowSweep(Callback):
         status = "FAILED"
         try:
             if process.interrupted or not completed:
-                # joblib stops its workers with SIGKILL when the sweep is interrupted or a job
-                # fails, so a job still training never ends its run: end it KILLED here.
-                # Only runs whose process is gone: a cluster job that goes on is left alone.
+                # A job whose process was killed never ends its run: a joblib worker still busy
+                # after the grace period (joblib SIGKILLs them), or one that crashed. End it KILLED
+                # here. Only runs whose process is gone: a cluster job that goes on is left alone.
                 tracking.reap_orphans(client, self.experiment_id, parent_id)
             children = mlflow.search_runs(
                 experiment_ids=[self.experiment_id], filter_string=f"tags.mlflow.parentRunId = '{parent_id}'"

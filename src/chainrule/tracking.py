@@ -55,8 +55,15 @@ def default_uri(project_root: Path) -> str:
 
 
 def resolve_uri(configured: str | None, project_root: Path) -> str:
-    """``tracking.uri`` if set, else ``$MLFLOW_TRACKING_URI``, else the embedded store."""
-    return configured or os.environ.get("MLFLOW_TRACKING_URI") or default_uri(project_root)
+    """``tracking.uri`` if set, else ``$MLFLOW_TRACKING_URI``, else the embedded store.
+
+    A bare ``postgresql://`` database gets the pinned driver (``postgresql+psycopg2://``)."""
+    uri = configured or os.environ.get("MLFLOW_TRACKING_URI") or default_uri(project_root)
+    if uri.startswith("postgresql"):
+        from chainrule import server_backend  # imports the PostgreSQL driver: only for such a store
+
+        uri = server_backend.with_pinned_driver(uri)
+    return uri
 
 
 def sqlite_path(uri: str) -> Path | None:
@@ -95,7 +102,7 @@ def without_mlflow_hints():
 
 
 class StoreError(ConfigError):
-    """The tracking store cannot be written to (missing, read-only, full)."""
+    """The tracking store cannot be opened or written to (unknown kind, unreachable, read-only, full)."""
 
 
 def check_writable(folder: Path) -> None:
@@ -133,7 +140,14 @@ def open_store(uri: str) -> MlflowClient:
     MLflow does that on first contact, and two processes doing it at once break the file."""
     db = sqlite_path(uri)
     if db is None:
-        return MlflowClient(uri)
+        if uri.startswith("postgresql"):
+            from chainrule import server_backend
+
+            server_backend.check_database(uri, setting="tracking.uri")  # one line in seconds; MLflow retries for minutes
+        try:
+            return MlflowClient(uri)
+        except MlflowException as error:  # a URI MLflow has no store for
+            raise StoreError(f"cannot open the tracking store {uri!r}: {' '.join(error.message.split())}") from None
     db.parent.mkdir(parents=True, exist_ok=True)
     with _store_lock(db):
         # Write-ahead logging first: a new store's dozens of migration commits are then cheap too.

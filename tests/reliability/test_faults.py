@@ -148,14 +148,26 @@ def test_13_rerunning_a_config_never_touches_the_earlier_run_and_repeats_it_exac
     }
 
 
-def test_14_an_unwritable_store_is_named_before_training(store, tmp_path):
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("a file where the store's folder should be")
-    result = store.train(f"tracking.uri=sqlite:///{blocker}/mlflow.db", check=False)
+STORES_THAT_CANNOT_BE_OPENED = {
+    "a file where its folder should be": ("sqlite:///{tmp}/not-a-folder/mlflow.db", "cannot store runs in '{tmp}/not-a-folder': it is a file, not a folder"),
+    "a kind of store MLflow does not know": ("bogus://nowhere", "cannot open the tracking store 'bogus://nowhere': Model registry functionality is unavailable; got unsupported URI"),
+    "a database that does not answer": ("postgresql://chainrule:s3cret@127.0.0.1:9/mlflow", "cannot reach the tracking database postgresql+psycopg2://chainrule:***@127.0.0.1:9/mlflow: connection to server at \"127.0.0.1\", port 9 failed"),
+}
+
+
+@pytest.mark.parametrize("sweep", [False, True], ids=["run", "sweep"])
+@pytest.mark.parametrize("uri, message", STORES_THAT_CANNOT_BE_OPENED.values(), ids=STORES_THAT_CANNOT_BE_OPENED)
+def test_14_a_store_that_cannot_be_opened_is_named_before_any_job(store, tmp_path, uri, message, sweep):
+    (tmp_path / "not-a-folder").write_text("a file where the store's folder should be")
+    overrides = ["-m", "train.lr=0.1,0.5"] if sweep else []
+    result = store.train(*overrides, "train.iterations=20", f"tracking.uri={uri.format(tmp=tmp_path)}", check=False)
     output = result.stdout + result.stderr
-    assert result.returncode != 0 and "Traceback" not in output
-    assert f"cannot store runs in '{blocker}': it is a file, not a folder" in output
-    assert "iteration" not in output  # training never started
+    assert result.returncode == 2 and "Traceback" not in output, output
+    assert message.format(tmp=tmp_path) in output
+    if uri.startswith("postgresql"):
+        assert "or pass another tracking.uri=…" in output
+    assert "iteration" not in output and "Launching" not in output  # no job started, none was tried
+    assert "s3cret" not in output
 
 
 def test_14_a_full_disk_is_named_before_training(store):
