@@ -7,12 +7,14 @@ case) opens one helper process; from then on :func:`log` hands it the figures of
 just trained — which :mod:`chainrule.plots` functions draw them, and their data — and returns,
 so the next run trains while the helper draws and uploads them to the finished run's artifact
 location. The sweep's own figures go the same way, and :func:`finish` waits for all of them
-before the parent run is closed. Without :func:`start` (a single run, or jobs in joblib/submitit
-workers that already run side by side) figures are drawn in place.
+before the parent run is closed. Jobs in joblib or submitit workers, which already run side by
+side, draw their runs' figures in place, as a single run does; a joblib sweep starts a helper
+at its end for its own figures.
 
 Figures are named by their plots function rather than passed as functions, so that only a
 process that draws imports matplotlib: in a sequential sweep that is the helper alone, which
-imports it while the sweep prepares.
+imports it while the sweep prepares; in a joblib sweep, the server its workers and its helper
+are forked from.
 
 If drawing fails in the helper, the run keeps its status and gets the tag
 ``chainrule.figures_error``; the error is also logged.
@@ -44,21 +46,30 @@ _helper: ProcessPoolExecutor | None = None
 _pending: list[tuple[str, Future]] = []  # (run id, upload of its figures), oldest first
 
 
-def start() -> None:
-    """Draw figures in a helper process from now on (idempotent)."""
+def start(method: str = "fork") -> None:
+    """Draw figures in a helper process from now on (idempotent).
+
+    Parameters
+    ----------
+    method : {"fork", "forkserver"}
+        How the helper is made. ``"fork"``: a copy of this process, for a sequential sweep, made
+        before its first job. ``"forkserver"``: forked from the server that joblib's workers come
+        from (:func:`chainrule.launchers.preload_workers`), which has matplotlib imported already:
+        for a parallel sweep's own figures, at its end, so that the launching process does not
+        import matplotlib for them.
+    """
     global _helper
     if _helper is None:
-        # Forked now, before the first job: the helper starts with everything already imported
-        # (a spawned one would spend seconds importing matplotlib and MLflow again) and while
-        # this process has no other thread. It never touches the database connections it
-        # inherits (it only writes artifact files, or uploads them over HTTP through a session
-        # MLflow keys by process id), and a forked multiprocessing child ends with os._exit,
-        # so it never closes them either.
-        _helper = ProcessPoolExecutor(
-            1, multiprocessing.get_context("fork"), initializer=_serve, initargs=(os.getpid(),)
-        )
+        # Forked, the helper starts with everything already imported (a spawned one would spend
+        # seconds importing matplotlib and MLflow again). A copy of this process is made while
+        # it has no other thread. It never touches the database connections it inherits (it
+        # only writes artifact files, or uploads them over HTTP through a session MLflow keys by
+        # process id), and a forked multiprocessing child ends with os._exit, so it never
+        # closes them either.
+        _helper = ProcessPoolExecutor(1, multiprocessing.get_context(method), initializer=_serve)
         _helper.submit(int).result()  # start it
-        _helper.submit(_import_plots)  # matplotlib, while the sweep prepares and the first run trains
+        if method == "fork":
+            _helper.submit(_import_plots)  # matplotlib, while the sweep prepares and the first run trains
 
 
 def log(figures: FigureSpecs, run_id: str | None = None) -> None:
@@ -110,14 +121,16 @@ def _collect(wait: bool) -> None:
             MlflowClient().set_tag(run_id, "chainrule.figures_error", message[:5000])
 
 
-def _serve(parent: int) -> None:
+def _serve() -> None:
     """Set up the helper: it ends with the process that started it, whatever happens to that one.
 
     Ctrl-C reaches the whole process group: the helper ignores it (and SIGTERM) and leaves it to
     the launching process to decide, through :func:`finish`, what is still drawn. If that
     process is killed outright it cannot say so, and the helper's queue never reports it:
-    a watcher thread notices the helper has a new parent and ends it.
+    a watcher thread notices the helper has a new parent and ends it. (Made by a fork server,
+    the helper's parent is that server, which ends with the launching process.)
     """
+    parent = os.getppid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 

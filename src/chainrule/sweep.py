@@ -96,6 +96,7 @@ class MlflowSweep(Callback):
         self.searched = "optuna" in str(config.hydra.sweeper.get("_target_", ""))  # trials, not a grid
         if config.figures.background and launchers.runs_jobs_here(config):
             figure_worker.start()  # each run's figures drawn while the next one trains
+        self.figures_from_forkserver = config.figures.background and launchers.uses_joblib(config)
         overrides = list(config.hydra.overrides.task)
         grid = {str(k): str(v) for k, v in (config.hydra.sweeper.get("params") or {}).items()}
         run = MlflowClient().create_run(
@@ -191,6 +192,8 @@ class MlflowSweep(Callback):
             # At exit (a signal, or a job or the sweeper raised) the helper takes no new work: it
             # ends now (after the figures it has, or at once on a signal); the parent's are drawn here.
             figure_worker.finish(cancel=process.interrupted is not None)
+        elif self.figures_from_forkserver:
+            figure_worker.start("forkserver")  # draws the sweep's figures, matplotlib imported already
         os.environ.pop(tracking.PARENT_RUN_ENV, None)
         mlflow.set_tracking_uri(self.uri)
         client = MlflowClient()

@@ -1,5 +1,6 @@
-"""A sequential sweep draws each run's figures in a helper process while the next run trains:
-the same figures as drawn in place, failures recorded on the run, and no process left behind."""
+"""A sequential sweep draws each run's figures in a helper process while the next run trains,
+and a joblib sweep its own figures: the same figures as drawn in place, failures recorded on
+the run, and no process left behind."""
 
 import os
 import signal
@@ -31,11 +32,18 @@ def figures_by_run_name(store: Store, parent: bool = False) -> dict[str, dict[st
     return drawn
 
 
-def test_the_helper_draws_exactly_the_figures_drawn_in_place(tmp_path):
+LAUNCHERS = {
+    "sequential": [],  # the helper draws every run's figures and the sweep's
+    "joblib": ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"],  # workers draw their runs'; a helper the sweep's
+}
+
+
+@pytest.mark.parametrize("launcher", LAUNCHERS.values(), ids=LAUNCHERS)
+def test_the_helper_draws_exactly_the_figures_drawn_in_place(tmp_path, launcher):
     helper, in_place = Store(tmp_path / "helper"), Store(tmp_path / "in_place")
     helper.folder.mkdir(), in_place.folder.mkdir()
-    helper.train(*SWEEP)  # figures.background=true is the default
-    in_place.train(*SWEEP, "figures.background=false")
+    helper.train(*SWEEP, *launcher)  # figures.background=true is the default
+    in_place.train(*SWEEP, *launcher, "figures.background=false")
     drawn = figures_by_run_name(helper, parent=True)
     assert sorted(drawn) == ["mlp-w3-relu-lr0.1-moons", "mlp-w3-relu-lr0.5-moons", "parent"]
     assert all(sorted(figures) == FIGURES for name, figures in drawn.items() if name != "parent")
@@ -43,8 +51,10 @@ def test_the_helper_draws_exactly_the_figures_drawn_in_place(tmp_path):
     assert drawn == figures_by_run_name(in_place, parent=True)  # byte for byte
 
 
-def test_the_launching_process_of_a_sequential_sweep_never_imports_matplotlib(store, tmp_path):
-    # matplotlib is imported where figures are drawn: here only in the helper, while the sweep prepares.
+@pytest.mark.parametrize("launcher", LAUNCHERS.values(), ids=LAUNCHERS)
+def test_the_launching_process_of_a_sweep_never_imports_matplotlib(store, tmp_path, launcher):
+    # matplotlib is imported where figures are drawn: the helper, which imports it while the sweep
+    # prepares, or joblib's workers and a helper, forked from a server that imported it.
     probe = tmp_path / "probe"
     probe.mkdir()
     (probe / "sitecustomize.py").write_text(
@@ -53,7 +63,7 @@ def test_the_launching_process_of_a_sequential_sweep_never_imports_matplotlib(st
         f"atexit.register(lambda: open(os.path.join({str(probe)!r}, str(pid)), 'w').write("
         "str('matplotlib' in sys.modules)))\n"
     )
-    store.train(*SWEEP, env_extra={"PYTHONPATH": os.pathsep.join([str(probe), os.environ.get("PYTHONPATH", "")])})
+    store.train(*SWEEP, *launcher, env_extra={"PYTHONPATH": os.pathsep.join([str(probe), os.environ.get("PYTHONPATH", "")])})
     (parent,) = [r for r in store.runs() if r.data.tags.get("chainrule.role") == "sweep"]
     assert (probe / parent.data.tags["chainrule.pid"]).read_text() == "False"
     assert len(figures_by_run_name(store, parent=True)["parent"]) == 1
