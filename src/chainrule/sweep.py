@@ -159,11 +159,10 @@ class MlflowSweep(Callback):
         which waits in joblib meanwhile; a second Ctrl-C stops the wait."""
         from mlflow import MlflowClient
 
+        from chainrule import tracking
+
         client = MlflowClient(self.uri)
-        running = client.search_runs(
-            [self.experiment_id],
-            filter_string=f"attributes.status = 'RUNNING' and tags.mlflow.parentRunId = '{self.parent_id}'",
-        )
+        running = tracking.running_runs(client, self.experiment_id, self.parent_id)
         signum = signal.Signals[process.interrupted]
         waiting = [run.info.run_id for run in running if process.send_signal(run.data.tags, signum)]
         deadline = time.monotonic() + WORKER_GRACE_SECONDS

@@ -204,6 +204,14 @@ def use_store(uri: str, experiment: str, first: bool = True) -> str:
         return client.get_experiment_by_name(experiment).experiment_id
 
 
+def running_runs(client: MlflowClient, experiment_id: str, parent_id: str | None = None) -> list:
+    """The RUNNING runs of ``experiment_id``; with ``parent_id``, only that sweep's children."""
+    running = "attributes.status = 'RUNNING'"
+    if parent_id is not None:
+        running += f" and tags.mlflow.parentRunId = '{parent_id}'"
+    return client.search_runs([experiment_id], filter_string=running)
+
+
 def reap_orphans(client: MlflowClient, experiment_id: str, parent_id: str | None = None) -> list[str]:
     """Mark KILLED the RUNNING runs whose process (on this host) has ended; return their ids.
 
@@ -211,12 +219,8 @@ def reap_orphans(client: MlflowClient, experiment_id: str, parent_id: str | None
     heartbeat: without this such runs would show RUNNING forever. With ``parent_id``, only
     that sweep's child runs are looked at.
     """
-    running = "attributes.status = 'RUNNING'"
-    if parent_id is not None:
-        running += f" and tags.mlflow.parentRunId = '{parent_id}'"
-    running = client.search_runs([experiment_id], filter_string=running)
     reaped = []
-    for run in running:
+    for run in running_runs(client, experiment_id, parent_id):
         if process.is_gone(run.data.tags):
             host, pid = run.data.tags["chainrule.host"], run.data.tags["chainrule.pid"]
             client.set_tag(run.info.run_id, "chainrule.reaped", f"process {pid} on {host} had ended")
