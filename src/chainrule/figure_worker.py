@@ -61,8 +61,8 @@ def start(method: str = "fork") -> None:
     global _helper
     if _helper is None:
         # Forked, the helper starts with everything already imported (a spawned one would spend
-        # seconds importing matplotlib and MLflow again). A copy of this process is made while
-        # it has no other thread. It never touches the database connections it inherits (it
+        # seconds importing matplotlib and MLflow again). With "fork" it is a copy of this
+        # process, made while this process has no other thread. It never touches the database connections it inherits (it
         # only writes artifact files, or uploads them over HTTP through a session MLflow keys by
         # process id), and a forked multiprocessing child ends with os._exit, so it never
         # closes them either.

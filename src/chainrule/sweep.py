@@ -60,7 +60,6 @@ def swept_keys(config: DictConfig) -> list[str]:
     return list(dict.fromkeys(f"params.{k}.name" if k in groups else f"params.{k}" for k in keys))
 
 
-
 class MlflowSweep(Callback):
     """Parent run of a sweep: created before the first job, finished after the last."""
 
@@ -187,7 +186,8 @@ class MlflowSweep(Callback):
 
         parent_id, self.parent_id = self.parent_id, None
         process.before_interrupt = None
-        if process.interrupted or not completed:
+        stopped_early = process.interrupted is not None or not completed
+        if stopped_early:
             # At exit (a signal, or a job or the sweeper raised) the helper takes no new work: it
             # ends now (after the figures it has, or at once on a signal); the parent's are drawn here.
             figure_worker.finish(cancel=process.interrupted is not None)
@@ -198,7 +198,7 @@ class MlflowSweep(Callback):
         client = MlflowClient()
         status = "FAILED"
         try:
-            if process.interrupted or not completed:
+            if stopped_early:
                 # A job whose process was killed never ends its run: a joblib worker still busy
                 # after the grace period (joblib SIGKILLs them), or one that crashed. End it KILLED
                 # here. Only runs whose process is gone: a cluster job that goes on is left alone.
