@@ -17,7 +17,8 @@ def main(cfg: DictConfig) -> None:
     try:
         report.run(cfg, PROJECT_ROOT)
     except ConfigError as error:
-        sys.exit(f"report: {error}")
+        print(f"report: {error}", file=sys.stderr)
+        sys.exit(2)  # a setting to fix, not a crash: no traceback
 
 
 if __name__ == "__main__":

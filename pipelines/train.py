@@ -16,7 +16,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from chainrule import process
-from chainrule.config import ConfigError, DivergedTrial
+from chainrule.config import ConfigError, DivergedTrial, check_quoting
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,6 +45,12 @@ def main(cfg: DictConfig) -> float:
 
 
 if __name__ == "__main__":
+    try:
+        check_quoting(sys.argv[1:])
+    except ConfigError as error:
+        logging.basicConfig(format="%(message)s")
+        logging.getLogger("chainrule").error("configuration error: %s", error)
+        sys.exit(2)
     try:
         main()
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the runs are already closed as KILLED

@@ -4,21 +4,24 @@ import os
 import sys
 from pathlib import Path
 
-from hydra import compose, initialize_config_dir
-
-import chainrule.config  # noqa: F401  (registers the config schemas)
-from chainrule import tracking
+from chainrule import servers, tracking
+from chainrule.config import ConfigError, compose, validate_ui
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 def main(argv: list[str]) -> None:
-    with initialize_config_dir(str(PROJECT_ROOT / "conf"), version_base="1.3"):
-        cfg = compose("ui", overrides=argv)
-    uri = tracking.resolve_uri(cfg.tracking.uri, PROJECT_ROOT)
-    if not uri.startswith("sqlite:"):
-        sys.exit(f"make ui serves a local store; {uri} is a server already — open it in a browser")
-    experiment_id = tracking.use_store(uri, cfg.tracking.experiment)
+    try:
+        cfg = compose(PROJECT_ROOT / "conf", "ui", argv)
+        validate_ui(cfg)
+        uri = tracking.resolve_uri(cfg.tracking.uri, PROJECT_ROOT)
+        if not uri.startswith("sqlite:"):
+            raise ConfigError(f"make ui serves a local store; {tracking.masked(uri)} is a server already — open it in a browser")
+        servers.check_port_free(cfg.host, cfg.port, "make ui PORT={port}")
+        experiment_id = tracking.use_store(uri, cfg.tracking.experiment)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        sys.exit(2)  # a setting to fix, not a crash: no traceback
     print(f"MLflow UI for {uri}")
     print(f"runs of experiment {cfg.tracking.experiment!r}: {tracking.ui_url(uri, experiment_id, port=cfg.port)}")
     command = ["mlflow", "ui", "--backend-store-uri", uri, "--host", cfg.host, "--port", str(cfg.port)]

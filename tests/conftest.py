@@ -97,11 +97,19 @@ def group_pids(pgid: int) -> list[int]:
     return pids
 
 
+def sitecustomize_env(folder: Path, source: str) -> dict:
+    """Environment for child processes that run ``source`` as they start (a ``sitecustomize`` in
+    ``folder``, put first on PYTHONPATH): how tests change a real process with no hook in the product."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "sitecustomize.py").write_text(source)
+    return {"PYTHONPATH": os.pathsep.join([str(folder), os.environ.get("PYTHONPATH", "")])}
+
+
 def fault_injection_env(folder: Path, lr: float, message: str = "injected fault") -> dict:
     """Environment for a child process whose chainrule.core.fit raises for one learning rate:
     a real exception inside a real job, injected by a sitecustomize, with no hook in the product."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "sitecustomize.py").write_text(
+    return sitecustomize_env(
+        folder,
         "import chainrule.core.training as training\n"
         "_fit = training.fit\n"
         "def fit(model, X, y, lr, *args, **kwargs):\n"
@@ -110,9 +118,8 @@ def fault_injection_env(folder: Path, lr: float, message: str = "injected fault"
         "    return _fit(model, X, y, lr, *args, **kwargs)\n"
         "training.fit = fit\n"
         "import chainrule.pipeline\n"
-        "chainrule.pipeline.fit = fit\n"
+        "chainrule.pipeline.fit = fit\n",
     )
-    return {"PYTHONPATH": os.pathsep.join([str(folder), os.environ.get("PYTHONPATH", "")])}
 
 
 @pytest.fixture

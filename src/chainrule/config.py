@@ -19,6 +19,7 @@ from hydra.errors import CompactHydraException
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from chainrule.core import ACTIVATIONS, INITIALIZERS
+from chainrule.metrics import OBJECTIVES
 
 
 class ConfigError(CompactHydraException, ValueError):
@@ -61,6 +62,7 @@ class CsvDatasetConfig:
     path: str = MISSING
     target: str = MISSING
     features: Optional[list[str]] = None
+    sep: str = ","
 
 
 # -- models -------------------------------------------------------------------------------
@@ -161,6 +163,44 @@ class ServerConfig:
     workers: Optional[int] = None
 
 
+def compose(config_dir, name: str, overrides: list[str]) -> DictConfig:
+    """Config ``name`` of ``config_dir`` composed with command-line ``overrides``, for the entry points
+    that do not run under ``@hydra.main`` (``make ui``, ``make server``).
+
+    Raises
+    ------
+    ConfigError
+        Hydra's or OmegaConf's error (a wrong type, an unknown key or option) in one line.
+    """
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    try:
+        with initialize_config_dir(str(config_dir), version_base="1.3"):
+            return hydra_compose(name, overrides=list(overrides))
+    except (HydraException, OmegaConfBaseException) as error:
+        cause = error.__cause__ or error
+        detail = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+        first = str(error).splitlines()[0].rstrip(".")
+        raise ConfigError(first if detail in first else f"{first}: {detail}") from None
+
+
+def check_quoting(argv: list[str]) -> None:
+    """Refuse command-line overrides whose value holds non-ASCII characters outside quotes.
+
+    Hydra's override grammar takes them only quoted (``dataset.path="'/data/données.csv'"``);
+    unquoted it reports a LexerNoViableAltException that does not say so."""
+    for arg in argv:
+        key, sep, value = arg.partition("=")
+        if sep and not arg.startswith("-") and not value.isascii() and value[:1] not in "'\"":
+            raise ConfigError(
+                f"{key}: Hydra reads a value with non-ASCII characters only inside quotes; write {key}=\"'{value}'\" "
+                f"(the outer quotes for the shell; in make's ARGS: ARGS=\"{key}='{value}'\")"
+            )
+
+
 def register() -> None:
     """Register the schemas under the names the YAML defaults lists use."""
     cs = ConfigStore.instance()
@@ -183,6 +223,7 @@ register()
 # -- value checks ---------------------------------------------------------------------------
 
 TASKS = ("train", "gradient_check")
+SEED_RANGE = (0, 2**32 - 1)  # scikit-learn's random_state takes no more (NumPy's generators take any)
 DTYPES = ("float32", "float64")
 SYNTHETIC = ("moons", "circles", "xor")
 
@@ -204,6 +245,18 @@ def _choice(cfg: DictConfig, key: str, allowed) -> None:
         raise ConfigError(f"{key} must be one of {', '.join(sorted(allowed))}; got {value!r}")
 
 
+def _whole_number(cfg: DictConfig, key: str, low: int, high: int) -> None:
+    value = OmegaConf.select(cfg, key)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(f"{key} must be a whole number in [{low}, {high}]; got {value!r}")
+
+
+def _experiment_name(cfg: DictConfig) -> None:
+    name = OmegaConf.select(cfg, "tracking.experiment")
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"tracking.experiment must name an MLflow experiment (a non-empty text); got {name!r}")
+
+
 def _unknown_keys(node: DictConfig, path: str = "") -> None:
     """Reject keys a schema does not have (``+model.dropuot=0.5`` gets past Hydra's own check)."""
     schema = OmegaConf.get_type(node)
@@ -222,6 +275,43 @@ def _unknown_keys(node: DictConfig, path: str = "") -> None:
             _unknown_keys(child, f"{path}{key}.")
 
 
+def validate_objective(cfg: DictConfig) -> None:
+    """``objective`` must name a score every run records (checked before any training)."""
+    if cfg.objective not in OBJECTIVES:
+        hint = difflib.get_close_matches(str(cfg.objective), OBJECTIVES, n=1)
+        raise ConfigError(
+            f"objective must be one of the scores a run records{f' (did you mean {hint[0]}?)' if hint else ''}: "
+            f"{', '.join(OBJECTIVES)}; got {cfg.objective!r}"
+        )
+
+
+def validate_port(cfg: DictConfig) -> None:
+    """``port`` (and ``host``) of ``make ui`` / ``make server``."""
+    _whole_number(cfg, "port", 1, 65535)
+
+
+def validate_server(cfg: DictConfig) -> None:
+    """What ``make server`` takes that Hydra's schema cannot check."""
+    _unknown_keys(cfg)
+    validate_port(cfg)
+    if cfg.workers is not None:
+        _whole_number(cfg, "workers", 1, 256)
+
+
+def validate_ui(cfg: DictConfig) -> None:
+    """What ``make ui`` takes that Hydra's schema cannot check."""
+    _unknown_keys(cfg)
+    validate_port(cfg)
+    _experiment_name(cfg)
+
+
+def validate_report(cfg: DictConfig) -> None:
+    """What ``make report`` takes that Hydra's schema cannot check (the metric is checked against the runs)."""
+    _unknown_keys(cfg)
+    _whole_number(cfg, "rows", 1, 10**9)
+    _experiment_name(cfg)
+
+
 def validate(cfg: DictConfig) -> None:
     """Check what the schemas cannot: unknown added keys, required values, ranges and names.
 
@@ -235,6 +325,7 @@ def validate(cfg: DictConfig) -> None:
     if missing:
         raise ConfigError(f"required value(s) not set (still '???'): {', '.join(missing)}")
     _choice(cfg, "task", TASKS)
+    validate_objective(cfg)
     _choice(cfg, "model.init", INITIALIZERS)
     if cfg.model.name == "mlp":
         _number(cfg, "model.hidden_width", 1)
@@ -254,11 +345,14 @@ def validate(cfg: DictConfig) -> None:
             "train.test_size + train.val_size must be < 1 (something must be left to train on); "
             f"got {cfg.train.test_size} + {cfg.train.val_size}"
         )
-    _number(cfg, "seed", 0)
+    _whole_number(cfg, "seed", *SEED_RANGE)
     _number(cfg, "progress", 0)
     _number(cfg, "figures.resolution", 10, 2000, open_high=False)
     if cfg.dataset.name in SYNTHETIC:
         _number(cfg, "dataset.n_samples", 10)
         _number(cfg, "dataset.noise", 0)
+    _experiment_name(cfg)
+    if cfg.dataset.name == "csv" and (len(cfg.dataset.sep) != 1 and cfg.dataset.sep != "\\t"):
+        raise ConfigError(f"dataset.sep must be one character (',', ';', '|', or '\\\\t' for a tab); got {cfg.dataset.sep!r}")
     if cfg.task == "gradient_check" and cfg.gradient_check is None:
         raise ConfigError("task=gradient_check needs a gradient_check section (see experiment=exercise1)")

@@ -7,6 +7,8 @@ The weights travel as the ``weights`` artifact (a ``.npz`` read without pickle);
 import mlflow
 import numpy as np
 import pandas as pd
+from mlflow.exceptions import MlflowException
+from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 from mlflow.pyfunc import PythonModel
 
 from chainrule import model_io
@@ -23,7 +25,10 @@ class ChainruleModel(PythonModel):
         self.predictor = model_io.load(context.artifacts["weights"])
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
-        X = pd.DataFrame(model_input)[self.predictor.features].to_numpy(dtype=np.float64)
+        try:
+            X = self.predictor.inputs(pd.DataFrame(model_input))
+        except ValueError as error:  # a caller's mistake, said by feature name: a bad request, not a crash
+            raise MlflowException(str(error), error_code=INVALID_PARAMETER_VALUE) from None
         p = self.predictor.predict_proba(X)
         return pd.DataFrame({"probability": p, "label": (p >= 0.5).astype(np.int64)})
 

@@ -29,6 +29,41 @@ class Predictor:
             return cls(model, list(features), None, None)
         return cls(model, list(features), scaler.mean_, scaler.scale_)
 
+    def inputs(self, columns) -> np.ndarray:
+        """The feature matrix of a table of raw columns (a DataFrame or a mapping of name → values).
+
+        Integers and floats are taken alike, whatever dtype the table gives each column (``pandas.read_csv``
+        reads a column of whole numbers as int64); other columns are ignored.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features), float64
+
+        Raises
+        ------
+        ValueError
+            Naming the feature and the row: a missing column, a value that is not a number, a blank or NaN.
+        """
+        missing = [name for name in self.features if name not in columns]
+        if missing:
+            raise ValueError(f"missing feature column(s) {missing}; the model takes {self.features}")
+        X = np.empty((len(columns[self.features[0]]), len(self.features)))
+        for j, name in enumerate(self.features):
+            values = np.asarray(columns[name])
+            if values.dtype.kind not in "biuf":
+                try:
+                    values = np.asarray(values, dtype=np.float64)
+                except (TypeError, ValueError):
+                    row = next(i for i, v in enumerate(values) if not _is_number(v))
+                    raise ValueError(f"feature {name!r}: row {row} holds {values[row]!r}, not a number") from None
+            X[:, j] = values
+            bad = ~np.isfinite(X[:, j])
+            if bad.any():
+                row = int(np.flatnonzero(bad)[0])
+                what = "is blank (NaN)" if np.isnan(X[row, j]) else f"holds {X[row, j]}"
+                raise ValueError(f"feature {name!r}: row {row} {what}; every feature needs a finite number")
+        return X
+
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Probability of label 1 for raw (unscaled) features of shape (n_samples, n_features)."""
         X = np.asarray(X, dtype=np.float64)
@@ -37,6 +72,14 @@ class Predictor:
             X = X - self.mean
             X /= self.scale
         return self.model.predict_proba(X)
+
+
+def _is_number(value) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def save(path, model, features, scaler=None) -> None:

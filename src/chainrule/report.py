@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from pathlib import Path
 
 import mlflow
 import pandas as pd
 from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
 
 from chainrule import tracking
-from chainrule.config import ConfigError
+from chainrule.config import ConfigError, validate_report
+from chainrule.metrics import OBJECTIVES
 from chainrule.summary import minimizes, swept
 
 SCORES = ["test/accuracy", "test/roc_auc", "test/log_loss", "val/log_loss"]
@@ -23,21 +27,31 @@ def latest_sweep(experiment_id: str) -> pd.Series | None:
     return None if parents.empty else parents.iloc[0]
 
 
-def select(experiment_id: str, parent: str | None, all_runs: bool) -> tuple[pd.Series | None, pd.DataFrame]:
+def select(client: MlflowClient, experiment_id: str, parent: str | None, all_runs: bool) -> tuple[pd.Series | None, pd.DataFrame]:
     """The parent run (if any) and the runs to report: a sweep's children, or every training run."""
     if not all_runs:
         if parent is None:
             found = latest_sweep(experiment_id)
         else:
-            found = mlflow.search_runs([experiment_id], filter_string=f"attributes.run_id = '{parent}'")
-            if found.empty:
-                raise ConfigError(f"parent: no run {parent!r} in this experiment")
-            found = found.iloc[0]
+            found = _sweep_parent(client, experiment_id, parent)
         if found is not None:
             children = mlflow.search_runs([experiment_id], filter_string=f"tags.mlflow.parentRunId = '{found['run_id']}'")
             return found, children
     runs = mlflow.search_runs([experiment_id], filter_string="tags.`chainrule.task` = 'train'")
     return None, runs
+
+
+def _sweep_parent(client: MlflowClient, experiment_id: str, run_id: str) -> pd.Series:
+    """The run ``parent=`` names, as a row of ``mlflow.search_runs``; ConfigError if it is not a run of the experiment."""
+    if not re.fullmatch(r"[0-9a-f]{32}", run_id):
+        raise ConfigError(f"parent must be a run id (32 hexadecimal characters, e.g. from the sweep's log); got {run_id!r}")
+    try:
+        run = client.get_run(run_id)
+    except MlflowException:
+        run = None
+    if run is None or run.info.experiment_id != experiment_id:
+        raise ConfigError(f"parent: no run {run_id!r} in this experiment")
+    return mlflow.search_runs([experiment_id], filter_string=f"attributes.run_id = '{run_id}'").iloc[0]
 
 
 def table(runs: pd.DataFrame, metric: str, rows: int) -> pd.DataFrame:
@@ -54,7 +68,9 @@ def table(runs: pd.DataFrame, metric: str, rows: int) -> pd.DataFrame:
         out[name] = runs[f"metrics.{name}"] if f"metrics.{name}" in runs else float("nan")
     if "tags.chainrule.diverged" in runs:
         out["diverged"] = runs["tags.chainrule.diverged"].eq("true")
-    out["duration_s"] = (runs["end_time"] - runs["start_time"]).dt.total_seconds().round(2)
+    # A run still RUNNING has no end time yet: its duration is left blank.
+    ended = pd.to_datetime(runs["end_time"], utc=True) - pd.to_datetime(runs["start_time"], utc=True)
+    out["duration_s"] = ended.dt.total_seconds().round(2)
     out["run_id"] = runs["run_id"]
     ordered = out.sort_values(metric, ascending=minimizes(metric), na_position="last", kind="stable")
     return ordered.head(rows).reset_index(drop=True)
@@ -82,15 +98,37 @@ def write(report: pd.DataFrame, folder: Path, name: str, title: str) -> tuple[Pa
     return markdown, csv
 
 
+def check_metric(metric: str, runs: pd.DataFrame) -> None:
+    """``metric`` must be a score runs record, or a metric some of ``runs`` have."""
+    recorded = sorted(c.removeprefix("metrics.") for c in runs.columns if c.startswith("metrics."))
+    known = list(dict.fromkeys([*OBJECTIVES, *recorded]))
+    if metric not in known:
+        hint = difflib.get_close_matches(metric, known, n=1)
+        raise ConfigError(f"metric must be one of {', '.join(known)}{f' (did you mean {hint[0]}?)' if hint else ''}; "
+                          f"got {metric!r}")
+
+
+def open_existing_store(uri: str) -> MlflowClient:
+    """A client for a store that holds runs already: a report never creates one (``open_store`` would)."""
+    db = tracking.sqlite_path(uri)
+    if db is not None and not db.exists():
+        raise ConfigError(f"no store at {str(db)!r}: nothing has been run there yet (make run), "
+                          "or point tracking.uri (MLFLOW_TRACKING_URI) at the store to report on")
+    return tracking.open_store(uri)
+
+
 def run(cfg, project_root: Path) -> pd.DataFrame:
     """Build, print, write and (for a sweep) log the report that ``cfg`` describes."""
+    validate_report(cfg)
     uri = tracking.resolve_uri(cfg.tracking.uri, project_root)
     mlflow.set_tracking_uri(uri)
-    client = tracking.open_store(uri)
+    client = open_existing_store(uri)
     experiment = client.get_experiment_by_name(cfg.tracking.experiment)
     if experiment is None:
-        raise ConfigError(f"tracking.experiment: no experiment {cfg.tracking.experiment!r} in {uri}")
-    parent, runs = select(experiment.experiment_id, cfg.parent, cfg.all_runs)
+        raise ConfigError(f"tracking.experiment: no experiment {cfg.tracking.experiment!r} in {tracking.masked(uri)}")
+    tracking.check_not_deleted(experiment, uri)
+    parent, runs = select(client, experiment.experiment_id, cfg.parent, cfg.all_runs)
+    check_metric(cfg.metric, runs)
     report = table(runs, cfg.metric, cfg.rows)
     if parent is not None:
         name, title = parent["tags.mlflow.runName"], f"Sweep {parent['tags.mlflow.runName']} ({parent['run_id']})"

@@ -21,6 +21,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def check_port_free(host: str, port: int, suggestion: str) -> None:
+    """ConfigError if something listens on ``host:port`` already (another UI or server, say), with
+    ``suggestion`` (a command with ``{port}`` in it) filled in with a port that is free.
+
+    MLflow's server would print "Address already in use" and exit 0, as if it had run."""
+    from chainrule.config import ConfigError
+
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds: a closed port in TIME_WAIT is free
+        try:
+            s.bind((host, port))
+        except OSError as error:
+            raise ConfigError(f"cannot listen on {host}:{port}: {error.strerror or error} (another make ui or make "
+                              f"server?); choose another port: {suggestion.format(port=free_port())}") from None
+
+
 def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 120, log: Path | None = None) -> None:
     """Return once ``url/health`` answers.
 
@@ -65,7 +81,8 @@ def stop_group(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
-def tracking_server(project_root: Path, folder: Path, backend_store_uri: str | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+def tracking_server(project_root: Path, folder: Path, backend_store_uri: str | None = None,
+                    env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
     """``pipelines/server.py`` (MLflow's tracking server) on a free loopback port, until the block ends.
 
     Parameters
@@ -77,6 +94,8 @@ def tracking_server(project_root: Path, folder: Path, backend_store_uri: str | N
         default, the SQLite backend (``mlflow.db``).
     backend_store_uri : str, optional
         Another backend, e.g. ``postgresql://…``.
+    env : dict, optional
+        Variables added to the server's environment.
 
     Yields
     ------
@@ -96,7 +115,8 @@ def tracking_server(project_root: Path, folder: Path, backend_store_uri: str | N
     # access log would fill the pipe's buffer and block the server mid-request.
     with open(log, "w") as out:
         # Its own process group, so stop_group ends the workers mlflow server spawns too.
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                env=os.environ | (env or {}))
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, proc, log=log)

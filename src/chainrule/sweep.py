@@ -28,7 +28,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from chainrule import launchers, process
-from chainrule.config import ConfigError, DivergedTrial
+from chainrule.config import ConfigError, DivergedTrial, validate_objective
 
 log = logging.getLogger("chainrule")
 
@@ -80,6 +80,7 @@ class MlflowSweep(Callback):
 
     def start(self, config: DictConfig) -> None:
         """Ready the store, create the parent run and set up how the jobs run."""
+        validate_objective(config)  # before any job trains: every one would fail at its end
         launchers.limit_blas_threads(config)  # before any job process starts
         launchers.preload_workers(config)
         from mlflow import MlflowClient

@@ -13,8 +13,11 @@ import sqlite3
 import subprocess
 import tempfile
 import time
+import urllib.error
+import urllib.request
 import warnings
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import mlflow
 import numpy as np
@@ -22,7 +25,8 @@ import pandas as pd
 from mlflow import MlflowClient
 from mlflow.entities import Metric, Param
 from mlflow.exceptions import MlflowException
-from mlflow.models import infer_signature
+from mlflow.models import ModelSignature, infer_signature
+from mlflow.types.schema import AnyType, ColSpec, Schema
 from mlflow.utils.validation import MAX_METRICS_PER_BATCH, MAX_PARAM_VAL_LENGTH, MAX_PARAMS_TAGS_PER_BATCH
 from omegaconf import DictConfig, OmegaConf
 
@@ -72,6 +76,24 @@ def sqlite_path(uri: str) -> Path | None:
         return None
     path = uri[len("sqlite:///"):].split("?", 1)[0]
     return Path(path) if path and path != ":memory:" else None
+
+
+def is_in_memory(uri: str) -> bool:
+    """``sqlite://`` or ``sqlite:///:memory:``: a database that ends with the process that opened it."""
+    return uri.startswith("sqlite:") and sqlite_path(uri) is None
+
+
+HEALTH_TIMEOUT = 5.0
+"""Seconds a tracking server has to answer ``/health`` before it is called unreachable."""
+
+
+def masked(uri: str) -> str:
+    """``uri`` with a password in it shown as ``***`` (``http://user:pw@host``, ``postgresql://user:pw@…``)."""
+    parts = urlsplit(uri)
+    if parts.password is None:
+        return uri
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def artifact_location(uri: str) -> str | None:
@@ -135,19 +157,66 @@ def _store_lock(db: Path):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def check_sqlite_file(db: Path) -> None:
+    """Refuse, naming the file and the cause, a database path SQLite cannot use as a store.
+
+    MLflow would spend minutes retrying a folder, or print pages of tracebacks for a file that
+    cannot be written. (A file that is not a database is found by :func:`_write_ahead_log`, through
+    SQLite: opening and closing the file any other way would drop the locks SQLite holds on it in
+    this process.)"""
+    if db.is_dir():
+        raise StoreError(f"cannot use {str(db)!r} as the store's database: it is a folder; name a file in it "
+                         f"(sqlite:///{db / 'mlflow.db'})")
+    if db.exists() and not os.access(db, os.W_OK):
+        raise StoreError(f"cannot write the store's database {str(db)!r}: it is read-only for this user; "
+                         "make it writable (chmod u+w) or point tracking.uri at another store")
+
+
+def check_server(uri: str, timeout: float = HEALTH_TIMEOUT) -> None:
+    """Ask the tracking server at ``uri`` for ``/health``; StoreError if it does not answer as one.
+
+    MLflow's client would retry an unreachable server for minutes (four here), then print a
+    chain of tracebacks; one line in seconds says more."""
+    try:
+        with urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=timeout):
+            return
+    except urllib.error.HTTPError as error:  # it answered, but not as MLflow's server does
+        if error.code in (401, 403):  # it is there and wants credentials: MLflow's client says which
+            return
+        reason = f"it answers GET /health with {error.code} {error.reason}: not an MLflow tracking server?"
+    except (urllib.error.URLError, OSError) as error:
+        cause = getattr(error, "reason", error)
+        reason = f"no answer within {timeout:g} s" if isinstance(cause, TimeoutError) else str(cause)
+    raise StoreError(f"cannot reach the tracking server {masked(uri)}: {reason} — start it (make server), "
+                     "or pass another tracking.uri=… (or MLFLOW_TRACKING_URI)")
+
+
 def open_store(uri: str) -> MlflowClient:
     """A client for ``uri``. A local SQLite store is created or migrated under a file lock first:
-    MLflow does that on first contact, and two processes doing it at once break the file."""
+    MLflow does that on first contact, and two processes doing it at once break the file.
+
+    Raises
+    ------
+    StoreError
+        If the store cannot be used: an in-memory or unusable SQLite file, a server or database
+        that does not answer, a kind of URI MLflow has no store for.
+    """
+    if is_in_memory(uri):
+        raise StoreError(f"tracking.uri={uri} is an in-memory database: every run would vanish when the process "
+                         "ends; give a file (sqlite:////absolute/path/mlflow.db) or leave tracking.uri unset")
     db = sqlite_path(uri)
     if db is None:
         if uri.startswith("postgresql"):
             from chainrule import server_backend
 
             server_backend.check_database(uri, setting="tracking.uri")  # one line in seconds; MLflow retries for minutes
+        elif uri.startswith(("http://", "https://")):
+            check_server(uri)
         try:
             return MlflowClient(uri)
         except MlflowException as error:  # a URI MLflow has no store for
             raise StoreError(f"cannot open the tracking store {uri!r}: {' '.join(error.message.split())}") from None
+    check_sqlite_file(db)
     db.parent.mkdir(parents=True, exist_ok=True)
     with _store_lock(db):
         # Write-ahead logging first: a new store's dozens of migration commits are then cheap too.
@@ -164,13 +233,21 @@ def _write_ahead_log(db: Path) -> None:
     append (about 1.5 ms), and readers (``make ui``, ``make report``) no longer block writers.
     The file must then stay on a local disk: write-ahead logging does not work over NFS (nor
     does SQLite's locking in general; a team shares ``make server`` instead).
+
+    Raises
+    ------
+    StoreError
+        If the file is not an SQLite database (MLflow would print pages of tracebacks).
     """
     try:
         with contextlib.closing(sqlite3.connect(db, timeout=10)) as connection:
             if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 connection.execute("PRAGMA journal_mode=WAL")
-    except sqlite3.DatabaseError as error:  # another program holds it, or it is no database: MLflow says
-        log.debug("kept %s in its journal mode: %s", db, error)
+    except sqlite3.DatabaseError as error:
+        if "not a database" in str(error):
+            raise StoreError(f"{str(db)!r} is not an SQLite database ({error}); point tracking.uri at an MLflow "
+                             "store, or at a new file") from None
+        log.debug("kept %s in its journal mode: %s", db, error)  # another program holds it: MLflow says
 
 
 def use_store(uri: str, experiment: str, first: bool = True) -> str:
@@ -192,10 +269,11 @@ def use_store(uri: str, experiment: str, first: bool = True) -> str:
         check_writable(Path(artifact_location(uri)))
     mlflow.set_tracking_uri(uri)
     client = open_store(uri)
+    if first:
+        reap_orphans(client)
     found = client.get_experiment_by_name(experiment)
     if found is not None:
-        if first:
-            reap_orphans(client, found.experiment_id)
+        check_not_deleted(found, uri)
         return found.experiment_id
     tags = {"mlflow.note.content": EXPERIMENT_DESCRIPTION, "mlflow.experimentKind": "custom_model_development"}
     try:
@@ -204,20 +282,39 @@ def use_store(uri: str, experiment: str, first: bool = True) -> str:
         return client.get_experiment_by_name(experiment).experiment_id
 
 
-def running_runs(client: MlflowClient, experiment_id: str, parent_id: str | None = None) -> list:
-    """The RUNNING runs of ``experiment_id``; with ``parent_id``, only that sweep's children."""
+def check_not_deleted(experiment, uri: str) -> None:
+    """StoreError if ``experiment`` is in MLflow's trash: runs cannot be logged to it, nor its name reused."""
+    if experiment.lifecycle_stage == "deleted":
+        raise StoreError(
+            f"tracking.experiment: the experiment {experiment.name!r} (id {experiment.experiment_id}) is deleted; "
+            f"restore it (MLFLOW_TRACKING_URI={masked(uri)} mlflow experiments restore --experiment-id "
+            f"{experiment.experiment_id}) or choose another tracking.experiment=…"
+        )
+
+
+def running_runs(client: MlflowClient, experiment_id: str | None = None, parent_id: str | None = None) -> list:
+    """The RUNNING runs of ``experiment_id`` (None: of every active experiment of the store); with
+    ``parent_id``, only that sweep's children."""
     running = "attributes.status = 'RUNNING'"
     if parent_id is not None:
         running += f" and tags.mlflow.parentRunId = '{parent_id}'"
-    return client.search_runs([experiment_id], filter_string=running)
+    ids = [experiment_id] if experiment_id is not None else [e.experiment_id for e in client.search_experiments()]
+    runs, token = [], None
+    while ids:
+        page = client.search_runs(ids, filter_string=running, page_token=token)
+        runs += page
+        token = page.token
+        if not token:
+            break
+    return runs
 
 
-def reap_orphans(client: MlflowClient, experiment_id: str, parent_id: str | None = None) -> list[str]:
+def reap_orphans(client: MlflowClient, experiment_id: str | None = None, parent_id: str | None = None) -> list[str]:
     """Mark KILLED the RUNNING runs whose process (on this host) has ended; return their ids.
 
     SIGKILL or a machine crash gives a run no chance to close itself, and MLflow has no
-    heartbeat: without this such runs would show RUNNING forever. With ``parent_id``, only
-    that sweep's child runs are looked at.
+    heartbeat: without this such runs would show RUNNING forever. Every experiment of the store
+    is looked at, unless ``experiment_id`` names one; with ``parent_id``, only that sweep's children.
     """
     reaped = []
     for run in running_runs(client, experiment_id, parent_id):
@@ -293,13 +390,36 @@ def log_files(files: dict[str, str]) -> None:
 
 
 def log_splits(splits, dataset_name: str, source: str | None) -> None:
-    """Each split, raw features and label, as an MLflow dataset input of the active run."""
+    """Each split, raw features and target, as an MLflow dataset input of the active run.
+
+    MLflow's SQL store looks for each dataset of the experiment (by name and digest), then inserts
+    the missing ones: two jobs of a sweep logging the same split at the same moment can both find
+    it missing, and the second insert then violates the table's unique key and fails the whole
+    call (SQLite's "UNIQUE constraint failed", PostgreSQL's "duplicate key value"). That failure
+    means another writer has just committed the row, so a second attempt finds it: each attempt
+    either succeeds or leaves at least one more of our datasets stored, hence at most one attempt
+    per dataset, plus one, ever fails this way. (The store rolls a failed call back entirely.)
+    """
     with without_mlflow_hints():
         datasets = [
-            mlflow.data.from_pandas(frame, source=source, targets="label", name=f"{dataset_name}-{split}")
+            mlflow.data.from_pandas(frame, source=source, targets=splits.table.target, name=f"{dataset_name}-{split}")
             for split, frame in splits.raw.items()
         ]
-        mlflow.log_inputs(datasets, contexts=list(splits.raw), tags_list=[None] * len(datasets))
+        for attempt in range(len(datasets) + 1):
+            try:
+                mlflow.log_inputs(datasets, contexts=list(splits.raw), tags_list=[None] * len(datasets))
+                return
+            except MlflowException as error:
+                if attempt == len(datasets) or not _lost_insert_race(error):
+                    raise
+                log.debug("dataset logged by another job at the same moment; logging again: %s", error.message)
+
+
+def _lost_insert_race(error: MlflowException) -> bool:
+    """Whether a store error is a unique-key violation (another writer inserted the same row first),
+    as SQLite and PostgreSQL word it, through the embedded store or a tracking server."""
+    text = str(error.message)
+    return "UNIQUE constraint failed" in text or "duplicate key value violates unique constraint" in text
 
 
 MODEL_CODE = ("__init__.py", "core", "model_io.py", "mlflow_model.py")
@@ -321,6 +441,16 @@ def model_package(folder: Path) -> Path:
             package.mkdir(exist_ok=True)
             shutil.copy2(source / name, package / name)
     return package
+
+
+def feature_columns(names) -> Schema:
+    """The model's input schema: every feature column by name, required, of any type.
+
+    Not "double": MLflow refuses an int64 column for a double one ("Can not safely convert"),
+    and ``pandas.read_csv`` reads a column of whole numbers as int64, so a model whose schema
+    said double could not score its own training file. The model checks the values itself,
+    naming the feature and the row (:meth:`chainrule.model_io.Predictor.inputs`)."""
+    return Schema([ColSpec(AnyType(), name) for name in names])
 
 
 def log_model(predictor_parts: dict, example: pd.DataFrame, example_proba: np.ndarray) -> str:
@@ -350,7 +480,7 @@ def log_model(predictor_parts: dict, example: pd.DataFrame, example_proba: np.nd
             python_model=str(package / "mlflow_model.py"),
             artifacts={"weights": str(weights)},
             code_paths=[str(package)],
-            signature=infer_signature(example, prediction),
+            signature=ModelSignature(feature_columns(example.columns), infer_signature(example, prediction).outputs),
             input_example=example,
             pip_requirements=[f"mlflow=={mlflow.__version__}", f"numpy=={np.__version__}", f"pandas=={pd.__version__}"],
         )

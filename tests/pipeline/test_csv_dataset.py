@@ -47,7 +47,7 @@ def load_csv(tmp_path, text, target="y", features=None):
         ("a,y\n1,0\n2,1\n", "label", "dataset.target: column 'label' not in"),
         ("a,y\n1,0\n2,0\n", "y", "must hold exactly two distinct values and no blanks; got 1 value(s) ['0']"),
         ("a,y\n1,0\n2,1\n3,2\n", "y", "got 3 value(s) ['0', '1', '2']"),
-        ("a,y\n1,0\n2,\n3,1\n", "y", "and blanks"),
+        ("a,y\n1,0\n2,\n3,1\n", "y", "has 1 blank(s), first at row 1 (line 3 of the file); every row needs a label"),
         ("a,y\n1,0\nabc,1\n", "y", "column 'a' of"),
         ("a,y\n1,0\ninf,1\n", "y", "row 1 (line 3 of the file) holds inf"),
     ],

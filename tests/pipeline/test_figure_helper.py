@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TRAIN, Store, group_pids
+from tests.conftest import TRAIN, Store, group_pids, sitecustomize_env
 from tests.reliability.conftest import wait_for
 
 pytestmark = pytest.mark.slow
@@ -71,17 +71,16 @@ def test_the_launching_process_of_a_sweep_never_imports_matplotlib(store, tmp_pa
 
 def failing_figure_env(folder: Path) -> dict:
     """The helper's roc_curve raises for the lr=0.5 run (a sitecustomize; no hook in the product)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "sitecustomize.py").write_text(
+    return sitecustomize_env(
+        folder,
         "import chainrule.plots as plots\n"
         "_roc = plots.roc_curve\n"
         "def roc_curve(y, proba, title):\n"
         "    if 'lr0.5' in title:\n"
         "        raise ValueError('no ROC today')\n"
         "    return _roc(y, proba, title)\n"
-        "plots.roc_curve = roc_curve\n"
+        "plots.roc_curve = roc_curve\n",
     )
-    return {"PYTHONPATH": os.pathsep.join([str(folder), os.environ.get("PYTHONPATH", "")])}
 
 
 def test_a_figure_failing_in_the_helper_is_recorded_and_the_rest_are_kept(store, tmp_path):

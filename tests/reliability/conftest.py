@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.conftest import TRAIN
+from tests.conftest import ROOT, TRAIN
 
 
 @pytest.fixture
@@ -48,3 +48,22 @@ def wait_for(predicate, timeout=60.0, interval=0.2, what="condition"):
 
 def running_runs(store):
     return [r for r in store.runs() if r.info.status == "RUNNING"]
+
+
+def assert_refused_in_one_line(result, *messages, store=None):
+    """A command that stopped on bad input as it should: exit 2, each message said, no traceback,
+    and (with ``store``) no run created."""
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    for message in messages:
+        assert message in output, output
+    assert "Traceback" not in output, output
+    if store is not None:
+        assert store.runs() == []
+
+
+def run_entry_point(script: str, *args: str, cwd, env_extra=None, timeout=120) -> subprocess.CompletedProcess:
+    """``pipelines/<script>`` with ``args``, without the caller's MLFLOW_TRACKING_URI."""
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"} | (env_extra or {})
+    return subprocess.run([sys.executable, str(ROOT / "pipelines" / script), *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout)

@@ -42,9 +42,11 @@ def softplus(m, out=None, scratch=None):
         scratch = np.empty_like(out)
     np.abs(m, out=scratch)
     np.negative(scratch, out=scratch)
+    # e^{−|m|} is subnormal past |m| ≈ 708, and so is its log1p: both are exact enough, but some
+    # CPUs' libm (seen on AMD here, not on Intel) raise the underflow flag in log1p as well as in exp.
     with np.errstate(under="ignore"):
         np.exp(scratch, out=scratch)
-    np.log1p(scratch, out=scratch)
+        np.log1p(scratch, out=scratch)
     np.maximum(m, 0.0, out=out)
     out += scratch
     return out
