@@ -6,10 +6,13 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig
 
-from chainrule import report
-from chainrule.config import ConfigError
+from chainrule.errors import ConfigError
+from chainrule.experiment import schemas
+from chainrule.sweeps import report
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+schemas.register()
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="report")

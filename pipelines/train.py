@@ -4,56 +4,28 @@
     python pipelines/train.py sweep=lr_grid
 """
 
-import logging
-import math
-import signal
-import sys
 from pathlib import Path
 
 import hydra
-from hydra.core.hydra_config import HydraConfig
-from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from chainrule import process
-from chainrule.config import ConfigError, DivergedTrial, check_quoting
+from chainrule.experiment import schemas
+from chainrule.runtime import cli, process
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
-process.stop_on_signals()
-process.pause_gc_for_imports()  # until the pipeline (or a sweep) has imported MLflow and scikit-learn
+process.setup()  # SIGTERM as Ctrl-C: a run that is stopped ends KILLED
+schemas.register()
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
 def main(cfg: DictConfig) -> float:
-    # Imported here rather than at the top (MLflow, scikit-learn: seconds), so that a
-    # sweep with joblib's launcher can start its workers first, to import all that at the same time.
-    from chainrule import pipeline
-
-    process.tune_gc_for_batch()  # after the imports; acts once per process
-    hydra_cfg = HydraConfig.get()
-    try:
-        objective = pipeline.run(cfg, PROJECT_ROOT, list(hydra_cfg.overrides.task))
-    except ConfigError as error:
-        logging.getLogger("chainrule").error("configuration error: %s", error)
-        if hydra_cfg.mode == RunMode.RUN:
-            sys.exit(2)  # a bad setting is not a crash: no traceback
-        raise  # in a sweep, fail this job only; the others run
-    if math.isnan(objective) and "optuna" in str(hydra_cfg.sweeper.get("_target_", "")):
-        raise DivergedTrial(f"trial diverged (recorded as run {cfg.objective} = NaN); the search goes on")
-    return objective
+    # MLflow and scikit-learn (seconds) are imported here rather than at the top, so that a joblib
+    # sweep starts its workers first and they import all that at the same time.
+    with process.importing():
+        from chainrule.sweeps import job
+    return job.run_job(cfg, PROJECT_ROOT)
 
 
 if __name__ == "__main__":
-    try:
-        check_quoting(sys.argv[1:])
-    except ConfigError as error:
-        logging.basicConfig(format="%(message)s")
-        logging.getLogger("chainrule").error("configuration error: %s", error)
-        sys.exit(2)
-    try:
-        main()
-    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the runs are already closed as KILLED
-        signal_name = process.interrupted or "SIGINT"
-        logging.getLogger("chainrule").warning("interrupted by %s: runs in progress ended KILLED", signal_name)
-        sys.exit(128 + signal.Signals[signal_name].value)
+    cli.main(main)

@@ -11,10 +11,12 @@ from hypothesis import settings
 from hydra import compose, initialize_config_dir
 from mlflow import MlflowClient
 
-import chainrule.config  # noqa: F401  (registers the schemas)
-from chainrule import tracking
+from chainrule.experiment import schemas
+from chainrule.tracking.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
+
+schemas.register()  # what every entry point does before Hydra composes a config
 
 # Property tests: reproducible in CI (derandomised), and no time limit per example on a shared machine.
 settings.register_profile("chainrule", deadline=None, derandomize=bool(os.environ.get("CI")), print_blob=True)
@@ -32,7 +34,7 @@ class Store:
     @property
     def client(self) -> MlflowClient:
         mlflow.set_tracking_uri(self.uri)
-        return tracking.open_store(self.uri)  # waits while another process creates the store
+        return open_store(self.uri)  # waits while another process creates the store
 
     def exists(self) -> bool:
         """Whether the store's database file exists (a first run creates it)."""
@@ -59,6 +61,14 @@ class Store:
         if check and result.returncode != 0:
             raise AssertionError(f"train.py failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
         return result
+
+
+def artifact_paths(client, run_id, path=""):
+    """Every artifact path of a run, files only, folders walked."""
+    found = []
+    for item in client.list_artifacts(run_id, path):
+        found += artifact_paths(client, run_id, item.path) if item.is_dir else [item.path]
+    return found
 
 
 @pytest.fixture
@@ -117,8 +127,8 @@ def fault_injection_env(folder: Path, lr: float, message: str = "injected fault"
         f"        raise RuntimeError({message!r})\n"
         "    return _fit(model, X, y, lr, *args, **kwargs)\n"
         "training.fit = fit\n"
-        "import chainrule.pipeline\n"
-        "chainrule.pipeline.fit = fit\n",
+        "import chainrule.experiment.run\n"
+        "chainrule.experiment.run.fit = fit\n",
     )
 
 

@@ -7,7 +7,7 @@ from sklearn.linear_model import LogisticRegression as SklearnLogisticRegression
 from sklearn.metrics import log_loss
 
 from chainrule.core import MLP, LogisticRegression, fit
-from chainrule.sklearn_reference import SKLEARN_ACTIVATION, fit_quietly, full_batch_mlp_classifier
+from chainrule.benchmarks.sklearn_reference import SKLEARN_ACTIVATION, fit_quietly, full_batch_mlp_classifier
 
 
 @pytest.mark.parametrize("activation", sorted(SKLEARN_ACTIVATION))

@@ -1,5 +1,5 @@
 """Starting and stopping real servers on free loopback ports: the helpers live in
-:mod:`chainrule.servers`, where ``make bench`` uses them too."""
+:mod:`chainrule.runtime.servers`, where ``make bench`` uses them too."""
 
 import contextlib
 import os
@@ -13,7 +13,7 @@ from urllib.parse import quote
 import psycopg2
 from psycopg2 import sql
 
-from chainrule.servers import free_port, stop_group, tracking_server, wait_healthy
+from chainrule.runtime.servers import free_port, stop_group, tracking_server, wait_healthy
 from tests.conftest import group_pids
 
 __all__ = ["free_port", "stop_group", "tracking_server", "wait_healthy", "group_command_lines", "throwaway_postgres"]

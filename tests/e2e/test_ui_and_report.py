@@ -17,7 +17,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from chainrule import report
+from chainrule.sweeps import report
 from tests.conftest import ROOT, Store, fault_injection_env
 
 from .servers import free_port, stop_group, wait_healthy

@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from chainrule import data
-from chainrule.config import ConfigError
+from chainrule.errors import ConfigError
+from chainrule.experiment import data
 from chainrule.core import ACTIVATIONS, MLP, LogisticRegression, binary_cross_entropy, numerical_gradients, sigmoid
 
 SLOW_OK = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -18,15 +18,16 @@ from pathlib import Path
 import mlflow
 from omegaconf import OmegaConf
 
-from chainrule import data, tracking
+from chainrule.experiment import data
+from chainrule.tracking import records, store
 
 uri, folder, rivals, rounds, gap = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
 mlflow.set_tracking_uri(uri)
-experiment_id = tracking.use_store(uri, "race", first=False)
+experiment_id = store.use_store(uri, "race", first=False)
 splits = data.split(data.load(OmegaConf.create({"name": "moons", "n_samples": 200, "noise": 0.2}), 0), 0.2, 0.2, True, 0)
 
 lost = 0
-race = tracking._lost_insert_race
+race = records._lost_insert_race
 
 
 def counted(error):
@@ -35,7 +36,7 @@ def counted(error):
     return race(error)
 
 
-tracking._lost_insert_race = counted
+records._lost_insert_race = counted
 (folder / f"{os.getpid()}.ready").touch()
 while len(ready := list(folder.glob("*.ready"))) < rivals:
     time.sleep(0.05)
@@ -43,5 +44,5 @@ start = max(p.stat().st_mtime for p in ready) + 0.5
 for round_ in range(rounds):
     with mlflow.start_run(experiment_id=experiment_id, run_name=f"round{round_}"):
         time.sleep(max(0.0, start + round_ * gap - time.time()))  # every rival calls log_inputs at this instant
-        tracking.log_splits(splits, f"round{round_}", None)
+        records.log_splits(splits, f"round{round_}", None)
 print(json.dumps({"runs": rounds, "lost": lost}))

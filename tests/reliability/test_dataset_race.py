@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from mlflow import MlflowClient
 
-from chainrule import tracking
+from chainrule.tracking.store import use_store
 from tests.conftest import ROOT, sitecustomize_env
 from tests.e2e.servers import throwaway_postgres, tracking_server
 
@@ -39,7 +39,7 @@ def slow_dataset_check(folder: Path, seconds: float = 0.3) -> dict:
 
 def race(uri: str, env: dict, folder: Path) -> list[dict]:
     """RIVALS processes logging the same datasets at the same instants; what each printed."""
-    tracking.use_store(uri, "race")  # the store and experiment exist before the rivals start, as in a sweep
+    use_store(uri, "race")  # the store and experiment exist before the rivals start, as in a sweep
     folder.mkdir()
     command = [sys.executable, str(Path(__file__).with_name("dataset_race.py")), uri, str(folder), str(RIVALS),
                str(ROUNDS), str(GAP)]

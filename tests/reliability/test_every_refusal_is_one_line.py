@@ -3,7 +3,6 @@ the problem and what to do, exit 2, no traceback, and no run created — real pr
 
 import gzip
 import http.server
-import os
 import signal
 import socket
 import subprocess
@@ -15,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chainrule import tracking
-from chainrule.servers import free_port
+from chainrule.runtime.servers import free_port
+from chainrule.tracking.store import open_store, use_store
 
 from .conftest import assert_refused_in_one_line, running_runs, run_entry_point, wait_for
 from .test_faults import LONG
@@ -105,7 +104,7 @@ def test_6_sqlite_stores_that_cannot_be_used_are_named_with_the_cause(store, tmp
     (tmp_path / "folder.db").mkdir()
     (tmp_path / "text.db").write_text("name,score\nada,1\n")
     readonly = tmp_path / "readonly.db"
-    tracking.open_store(f"sqlite:///{readonly}")  # a real, empty MLflow store
+    open_store(f"sqlite:///{readonly}")  # a real, empty MLflow store
     immutable(readonly)
     cases = {
         f"sqlite:///{tmp_path / 'folder.db'}": f"cannot use '{tmp_path / 'folder.db'}' as the store's database: it is a folder",
@@ -231,7 +230,7 @@ def report(store, *args):
 
 def test_13_make_report_shows_runs_still_running_with_no_duration(store):
     client = store.client
-    experiment_id = tracking.use_store(store.uri, "chainrule")
+    experiment_id = use_store(store.uri, "chainrule")
     parent = client.create_run(experiment_id, run_name="sweep-in-progress", tags={"chainrule.role": "sweep"})
     for name in ("training-a", "training-b"):  # nothing has ended yet: no end time at all
         client.create_run(experiment_id, run_name=name,

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chainrule import data, pipeline
-from chainrule.config import ConfigError
+from chainrule.errors import ConfigError
+from chainrule.experiment import data
+from chainrule.experiment import run as pipeline
 from tests.conftest import ROOT
 
 from .conftest import assert_refused_in_one_line

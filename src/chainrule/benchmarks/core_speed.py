@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from chainrule.core import MLP, fit
-from chainrule.sklearn_reference import fit_quietly, full_batch_mlp_classifier
+from chainrule.benchmarks.sklearn_reference import fit_quietly, full_batch_mlp_classifier
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from mlflow import MlflowClient
 
-from chainrule import tracking
+from chainrule.tracking import records
 
 
 def _uri(folder: Path) -> str:
@@ -110,6 +110,7 @@ def parallel_speedup(project_root: Path, overrides: list[str], jobs: int, repeat
     ]
 
 
+
 def history_logging(steps: int, repeats: int) -> list[dict]:
     """Logging train/loss and val/loss of ``steps`` iterations each, as a run does."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -123,16 +124,39 @@ def history_logging(steps: int, repeats: int) -> list[dict]:
         for _ in range(repeats):
             run_id = client.create_run(experiment).info.run_id
             start = time.perf_counter()
-            tracking.log_series(run_id, series)
+            records.log_series(run_id, series)
             times.append(time.perf_counter() - start)
     return [{"measure": f"log a {steps}-step history (train + val)", "seconds": statistics.median(times), "target": 0.1}]
 
 
+def figure_helper_saving(project_root: Path, overrides: list[str], jobs: int, repeats: int) -> list[dict]:
+    """What the forkserver figure helper saves a joblib sweep: the same sweep with its own figures
+    drawn by the helper (``figures.background=true``, forked from the workers' server, matplotlib
+    loaded) and drawn in place by the launching process (``false``: it imports matplotlib for them),
+    alternating, ``repeats`` times; the median of the pairs' differences."""
+    joblib = ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={jobs}"]
+    walls = {"true": [], "false": []}
+    for _ in range(repeats):
+        for background in walls:
+            with tempfile.TemporaryDirectory() as tmp:
+                walls[background].append(sweep_times(project_root, Path(tmp), [*overrides, *joblib,
+                                                                                 f"figures.background={background}"])[0])
+    return [
+        {"measure": f"joblib sweep ({jobs} workers), its figures by the forkserver helper, median of {repeats}",
+         "seconds": statistics.median(walls["true"]), "target": None},
+        {"measure": "same sweep, its figures drawn in the launching process", "seconds": statistics.median(walls["false"]),
+         "target": None},
+        {"measure": "  saved by the forkserver helper (median of the pairs' differences)",
+         "seconds": statistics.median(f - t for t, f in zip(walls["true"], walls["false"])), "target": None, "at_least": 0.3},
+    ]
+
+
 def run(project_root: Path, repeats: int, sweep_overrides: list[str], history_steps: int,
-        parallel_overrides: list[str], parallel_jobs: int) -> pd.DataFrame:
+        parallel_overrides: list[str], parallel_jobs: int, helper_overrides: list[str]) -> pd.DataFrame:
     rows = history_logging(history_steps, repeats) + make_run(project_root, repeats)
     rows += sweep_overhead(project_root, sweep_overrides, repeats)
     rows += parallel_speedup(project_root, parallel_overrides, parallel_jobs, repeats)
+    rows += figure_helper_saving(project_root, helper_overrides, parallel_jobs, repeats)
     return table(rows)
 
 

@@ -9,13 +9,12 @@ is (wall time − Σ pure training time) / runs, as in the pipeline table.
 
 from __future__ import annotations
 
-import statistics
 import tempfile
 from pathlib import Path
 
-from chainrule import tracking
+from chainrule.tracking.store import open_store
 from chainrule.benchmarks.pipeline_speed import sweep_times
-from chainrule.servers import tracking_server
+from chainrule.runtime.servers import tracking_server
 
 
 def _overhead(times: tuple[float, float, int]) -> float:
@@ -36,7 +35,7 @@ def _alternate(project_root: Path, folder: Path, overrides: list[str], repeats: 
     served.mkdir()
     # The server's store is created (migrated) by server.py before it answers; create the
     # embedded one up front too, so neither sweep pays for a schema migration.
-    tracking.open_store(f"sqlite:///{embedded / 'mlflow.db'}")
+    open_store(f"sqlite:///{embedded / 'mlflow.db'}")
     results = {"embedded SQLite store": [], "tracking server over SQLite": []}
     with tracking_server(project_root, served) as (url, _process):
         for _ in range(repeats):

@@ -3,13 +3,16 @@
 Logistic regression (§2–3), the one-hidden-layer network (§4), backpropagation (§5)
 and gradient descent (eq. 20), vectorised over the batch. Equation numbers in the
 docstrings refer to ``neural-network-mathematics.txt``.
+
+May import: NumPy and the standard library, nothing else (a test holds it).
 """
 
 from .activations import ACTIVATIONS, Activation, get_activation, sigmoid
 from .gradcheck import numerical_gradients, relative_error
 from .initializers import INITIALIZERS, get_initializer
 from .losses import binary_cross_entropy
-from .models import MLP, LogisticRegression, design_matrix
+from .base import design_matrix
+from .models import MLP, LogisticRegression
 from .training import History, fit
 
 __all__ = [

@@ -1,0 +1,56 @@
+"""``make bench`` in full: each section of ``conf/bench.yaml`` measured and printed as a table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from omegaconf import DictConfig, OmegaConf
+
+from chainrule.benchmarks import core_speed, figure_speed, large_data, pipeline_speed, server_speed
+
+
+def run(cfg: DictConfig, project_root: Path) -> bool:
+    """Measure and print the sections ``cfg.sections`` names; True if every target is met."""
+    met = True
+    if "core" in cfg.sections:
+        cases = [core_speed.Case(**case) for case in cfg.core_cases]
+        table = core_speed.run(cases, lr=cfg.lr, repeats=cfg.repeats)
+        met &= _show("Core: our MLP vs scikit-learn MLPClassifier (float64), full-batch gradient descent, same weights", table)
+    if "figures" in cfg.sections:
+        met &= _show("Figures: render time at default size, PNG included (median)", figure_speed.run(cfg.repeats))
+    if "pipeline" in cfg.sections:
+        p = cfg.pipeline
+        table = pipeline_speed.run(
+            project_root, p.repeats, list(p.sweep), p.history_steps, list(p.parallel.sweep), p.parallel.jobs,
+            list(p.figure_helper.sweep),
+        )
+        met &= _show("Pipeline: wall-clock seconds (subprocesses, throw-away SQLite stores)", table)
+    if "large_data" in cfg.sections:
+        met &= _large_data(cfg.large_data)
+    if "server" in cfg.sections:
+        s = cfg.server
+        table = pipeline_speed.table(server_speed.server_overhead(project_root, list(s.sweep), s.repeats, s.max_ratio))
+        met &= _show("Tracking server vs embedded store: per-run overhead of the same sweep, alternating (subprocesses)", table)
+    return met
+
+
+def _show(title: str, table: pd.DataFrame, note: str = "") -> bool:
+    """Print a section's table under its title (and a note below); True if every target is met."""
+    print(title)
+    print(table.to_string(index=False))
+    if note:
+        print(note)
+    print(flush=True)  # flushed: sections take minutes, and make bench may be piped to a log
+    return bool(table["met"].all())
+
+
+def _large_data(settings: DictConfig) -> bool:
+    """The large-data section: one fresh process per dtype, then the float64 / float32 throughput."""
+    case = OmegaConf.to_container(settings)
+    dtypes, max_ratio = case.pop("dtypes"), case.pop("max_memory_ratio")
+    table = large_data.run([large_data.Case(**case, dtype=dtype) for dtype in dtypes], max_ratio)
+    ratio = large_data.throughput_ratio(table)
+    note = "" if ratio is None else f"float64 / float32 throughput: {ratio:.2f}"
+    title = "Large data: the core's MLP, mini-batches, one fresh process per dtype; extra = peak RSS − RSS after imports"
+    return _show(title, table, note)

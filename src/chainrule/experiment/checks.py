@@ -1,0 +1,153 @@
+"""The value checks Hydra cannot do, made before any MLflow run exists.
+
+Ranges — ``lr > 0``, split sizes in (0, 1), known activation names — unknown added keys and
+required values: :func:`validate` names the key and what is allowed. The other ``validate_*``
+functions check the configs of ``make ui``, ``make server`` and ``make report``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+
+from omegaconf import DictConfig, OmegaConf
+
+from chainrule.core import ACTIVATIONS, INITIALIZERS
+from chainrule.errors import ConfigError
+from chainrule.experiment.metrics import OBJECTIVES
+
+TASKS = ("train", "gradient_check")
+SEED_RANGE = (0, 2**32 - 1)  # scikit-learn's random_state takes no more (NumPy's generators take any)
+DTYPES = ("float32", "float64")
+SYNTHETIC = ("moons", "circles", "xor")
+
+
+def _number(cfg: DictConfig, key: str, low: float, high: float = math.inf, *, open_low=False, open_high=True):
+    value = OmegaConf.select(cfg, key)
+    ok = isinstance(value, (int, float)) and math.isfinite(value)
+    ok = ok and (value > low if open_low else value >= low) and (value < high if open_high else value <= high)
+    if not ok:
+        left = "(" if open_low else "["
+        right = ")" if open_high else "]"
+        upper = "inf" if high == math.inf else f"{high:g}"
+        raise ConfigError(f"{key} must be a finite number in {left}{low:g}, {upper}{right}; got {value!r}")
+
+
+def _choice(cfg: DictConfig, key: str, allowed) -> None:
+    value = OmegaConf.select(cfg, key)
+    if value not in allowed:
+        raise ConfigError(f"{key} must be one of {', '.join(sorted(allowed))}; got {value!r}")
+
+
+def _whole_number(cfg: DictConfig, key: str, low: int, high: int) -> None:
+    value = OmegaConf.select(cfg, key)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(f"{key} must be a whole number in [{low}, {high}]; got {value!r}")
+
+
+def _experiment_name(cfg: DictConfig) -> None:
+    name = OmegaConf.select(cfg, "tracking.experiment")
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"tracking.experiment must name an MLflow experiment (a non-empty text); got {name!r}")
+
+
+def _unknown_keys(node: DictConfig, path: str = "") -> None:
+    """Reject keys a schema does not have (``+model.dropuot=0.5`` gets past Hydra's own check)."""
+    schema = OmegaConf.get_type(node)
+    if dataclasses.is_dataclass(schema):
+        allowed = [f.name for f in dataclasses.fields(schema)]
+        for key in node:
+            if key not in allowed:
+                close = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = f" (did you mean {path}{close[0]}?)" if close else ""
+                raise ConfigError(
+                    f"{path}{key} is not a setting{hint}; settings of {path.rstrip('.') or 'the config'}: {', '.join(allowed)}"
+                )
+    for key in node:
+        child = node._get_node(key)
+        if isinstance(child, DictConfig) and not child._is_none() and not child._is_missing():
+            _unknown_keys(child, f"{path}{key}.")
+
+
+def validate_objective(cfg: DictConfig) -> None:
+    """``objective`` must name a score every run records (checked before any training)."""
+    if cfg.objective not in OBJECTIVES:
+        hint = difflib.get_close_matches(str(cfg.objective), OBJECTIVES, n=1)
+        raise ConfigError(
+            f"objective must be one of the scores a run records{f' (did you mean {hint[0]}?)' if hint else ''}: "
+            f"{', '.join(OBJECTIVES)}; got {cfg.objective!r}"
+        )
+
+
+def validate_port(cfg: DictConfig) -> None:
+    """``port`` (and ``host``) of ``make ui`` / ``make server``."""
+    _whole_number(cfg, "port", 1, 65535)
+
+
+def validate_server(cfg: DictConfig) -> None:
+    """What ``make server`` takes that Hydra's schema cannot check."""
+    _unknown_keys(cfg)
+    validate_port(cfg)
+    if cfg.workers is not None:
+        _whole_number(cfg, "workers", 1, 256)
+
+
+def validate_ui(cfg: DictConfig) -> None:
+    """What ``make ui`` takes that Hydra's schema cannot check."""
+    _unknown_keys(cfg)
+    validate_port(cfg)
+    _experiment_name(cfg)
+
+
+def validate_report(cfg: DictConfig) -> None:
+    """What ``make report`` takes that Hydra's schema cannot check (the metric is checked against the runs)."""
+    _unknown_keys(cfg)
+    _whole_number(cfg, "rows", 1, 10**9)
+    _experiment_name(cfg)
+
+
+def validate(cfg: DictConfig) -> None:
+    """Check what the schemas cannot: unknown added keys, required values, ranges and names.
+
+    Raises
+    ------
+    ConfigError
+        Naming the first offending key, the value received and what is allowed.
+    """
+    _unknown_keys(cfg)
+    missing = sorted(OmegaConf.missing_keys(cfg))
+    if missing:
+        raise ConfigError(f"required value(s) not set (still '???'): {', '.join(missing)}")
+    _choice(cfg, "task", TASKS)
+    validate_objective(cfg)
+    _choice(cfg, "model.init", INITIALIZERS)
+    if cfg.model.name == "mlp":
+        _number(cfg, "model.hidden_width", 1)
+        _choice(cfg, "model.activation", ACTIVATIONS)
+    _number(cfg, "train.lr", 0, open_low=True)
+    _number(cfg, "train.iterations", 1)
+    if cfg.train.batch_size is not None:
+        _number(cfg, "train.batch_size", 1)
+    _number(cfg, "train.l2", 0)
+    if cfg.train.max_loss_factor is not None:
+        _number(cfg, "train.max_loss_factor", 1)
+    _choice(cfg, "train.dtype", DTYPES)
+    _number(cfg, "train.test_size", 0, 1, open_low=True)
+    _number(cfg, "train.val_size", 0, 1, open_low=True)
+    if cfg.train.test_size + cfg.train.val_size >= 1:
+        raise ConfigError(
+            "train.test_size + train.val_size must be < 1 (something must be left to train on); "
+            f"got {cfg.train.test_size} + {cfg.train.val_size}"
+        )
+    _whole_number(cfg, "seed", *SEED_RANGE)
+    _number(cfg, "progress", 0)
+    _number(cfg, "figures.resolution", 10, 2000, open_high=False)
+    if cfg.dataset.name in SYNTHETIC:
+        _number(cfg, "dataset.n_samples", 10)
+        _number(cfg, "dataset.noise", 0)
+    _experiment_name(cfg)
+    if cfg.dataset.name == "csv" and (len(cfg.dataset.sep) != 1 and cfg.dataset.sep != "\\t"):
+        raise ConfigError(f"dataset.sep must be one character (',', ';', '|', or '\\\\t' for a tab); got {cfg.dataset.sep!r}")
+    if cfg.task == "gradient_check" and cfg.gradient_check is None:
+        raise ConfigError("task=gradient_check needs a gradient_check section (see experiment=exercise1)")

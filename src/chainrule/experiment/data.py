@@ -1,0 +1,215 @@
+"""Datasets: load (scikit-learn generators, bundled data, or a CSV through pandas), split, scale.
+
+The target is kept apart from the features from the moment a table is loaded: it is never a
+column among them, whatever the columns are called, so it cannot leak into what a model sees.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.datasets import load_breast_cancer, make_circles, make_moons
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+from chainrule.errors import ConfigError
+from chainrule.experiment import csv_reader
+
+@dataclass
+class Table:
+    """Features and binary labels as loaded, before any split.
+
+    Attributes
+    ----------
+    frame : DataFrame of shape (n_samples, n_features + 1)
+        The feature columns (float64, named as in the source), then the labels as 0/1 in a
+        column named ``target``. ``target`` is never one of ``features``.
+    features : list of str
+    source : str
+        Where the data came from (generator call, bundled name or file path).
+    label_names : dict
+        Original label value (as text) for 0 and for 1.
+    target : str
+        Name of the label column: the CSV's target column, ``label`` for built-in data.
+    """
+
+    frame: pd.DataFrame
+    features: list[str]
+    source: str
+    label_names: dict[int, str] = field(default_factory=lambda: {0: "0", 1: "1"})
+    target: str = "label"
+
+    @property
+    def X(self) -> np.ndarray:
+        return self.frame[self.features].to_numpy(dtype=np.float64)
+
+    @property
+    def y(self) -> np.ndarray:
+        return self.frame[self.target].to_numpy(dtype=np.int64)
+
+
+@dataclass
+class Splits:
+    """Stratified train/validation/test splits; features scaled with statistics of the training split.
+
+    ``raw`` keeps the unscaled frames, features and target (what a user feeds the logged model).
+    """
+
+    X: dict[str, np.ndarray]
+    y: dict[str, np.ndarray]
+    raw: dict[str, pd.DataFrame]
+    scaler: StandardScaler | None
+    table: Table
+
+    def points(self, parts=("train", "test")) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Raw features and labels of some splits, as the figures draw them: split → (X, y)."""
+        features = self.table.features
+        return {part: (self.raw[part][features].to_numpy(), self.y[part]) for part in parts}
+
+
+def _xor(n_samples: int, noise: float, seed: int):
+    """Points in [-1, 1]² labelled by the sign of x₁·x₂, with Gaussian jitter of std ``noise``."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1.0, 1.0, size=(n_samples, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
+    return X + noise * rng.standard_normal(X.shape), y
+
+
+def _from_arrays(X, y, features, source) -> Table:
+    frame = pd.DataFrame(X, columns=features)
+    frame["label"] = np.asarray(y, dtype=np.int64)
+    return Table(frame, list(features), source)
+
+
+def _read_csv(path: str, target: str, features, sep: str = ",") -> Table:
+    """The :class:`Table` of a CSV file (see :func:`chainrule.experiment.csv_reader.read`)."""
+    frame, features, source, label_names = csv_reader.read(path, target, features, sep)
+    return Table(frame, features, source, label_names, target)
+
+
+def load(dataset, seed: int) -> Table:
+    """Load the dataset a ``dataset`` config describes.
+
+    Parameters
+    ----------
+    dataset : DictConfig
+        One of the ``conf/dataset`` options.
+    seed : int
+        Seeds the synthetic generators.
+    """
+    name = dataset.name
+    if name == "moons":
+        X, y = make_moons(n_samples=dataset.n_samples, noise=dataset.noise, random_state=seed)
+    elif name == "circles":
+        X, y = make_circles(n_samples=dataset.n_samples, noise=dataset.noise, factor=0.5, random_state=seed)
+    elif name == "xor":
+        X, y = _xor(dataset.n_samples, dataset.noise, seed)
+    elif name == "breast_cancer":
+        bunch = load_breast_cancer()
+        table = _from_arrays(bunch.data, bunch.target, list(bunch.feature_names), "sklearn.datasets.load_breast_cancer")
+        table.label_names = {i: str(n) for i, n in enumerate(bunch.target_names)}
+        return table
+    elif name == "csv":
+        return _read_csv(dataset.path, dataset.target, dataset.features, dataset.sep)
+    else:
+        raise ConfigError(f"dataset.name: unknown dataset {name!r}")
+    source = f"{name}(n_samples={dataset.n_samples}, noise={dataset.noise}, seed={seed})"
+    return _from_arrays(X, y, ["x1", "x2"], source)
+
+
+def splits_for(cfg) -> Splits:
+    """The splits a run config describes (``dataset``, ``seed`` and the ``train`` split settings)."""
+    splits = split(load(cfg.dataset, cfg.seed), cfg.train.test_size, cfg.train.val_size, cfg.train.scale, cfg.seed)
+    _check_representable(splits, np.dtype(cfg.train.dtype))
+    return splits
+
+
+PARTS = ("train", "val", "test")
+
+
+def _class_counts(table: Table, y: np.ndarray) -> str:
+    counts = np.bincount(y, minlength=len(table.label_names))
+    return ", ".join(f"{table.label_names[label]!r}: {count}" for label, count in enumerate(counts))
+
+
+def split(table: Table, test_size: float, val_size: float, scale: bool, seed: int) -> Splits:
+    """Stratified train/val/test split (sizes are fractions of the whole); scaler fit on train only.
+
+    Raises
+    ------
+    ConfigError
+        If some part would lack a class (a score such as ROC AUC is then undefined, and the
+        accuracy of a part holding one class says nothing), with the class counts per part; or
+        if a feature is too large to standardise.
+    """
+    X, y = table.X, table.y
+    index = np.arange(len(y))
+    sizes = f"train.test_size={test_size}, train.val_size={val_size}"
+    rarest = int(np.bincount(y).min())
+    if rarest < len(PARTS):
+        raise ConfigError(
+            f"dataset: {len(y)} rows cannot be split into train/val/test with every class in each part (class "
+            f"counts {_class_counts(table, y)}): the rarest class has {rarest} row(s) and needs at least {len(PARTS)}, "
+            "one per part; add rows of that class"
+        )
+    try:
+        rest, test = train_test_split(index, test_size=test_size, stratify=y, random_state=seed)
+        train, val = train_test_split(
+            rest, test_size=val_size / (1 - test_size), stratify=y[rest], random_state=seed
+        )
+    except ValueError as error:
+        raise ConfigError(
+            f"dataset: {len(y)} rows cannot be split into train/val/test with {sizes} "
+            f"and both classes in each part ({error})"
+        ) from None
+    parts = dict(zip(PARTS, (train, val, test)))
+    lacking = [part for part, i in parts.items() if len(np.unique(y[i])) < len(table.label_names)]
+    if lacking:
+        counts = "; ".join(f"{part}: {_class_counts(table, y[i])}" for part, i in parts.items())
+        raise ConfigError(
+            f"dataset: the stratified split of {len(y)} rows with {sizes} leaves a class out of "
+            f"{' and '.join(lacking)} (class counts per part — {counts}); every part needs every class: raise "
+            "train.test_size and train.val_size so that each part gets a row of the rarest class, or add rows of it"
+        )
+    scaler = _fit_scaler(table, X[train]) if scale else None
+    return Splits(
+        X={k: scaler.transform(X[i]) if scaler else X[i] for k, i in parts.items()},
+        y={k: y[i] for k, i in parts.items()},
+        raw={k: table.frame.iloc[i].reset_index(drop=True) for k, i in parts.items()},
+        scaler=scaler,
+        table=table,
+    )
+
+
+def _fit_scaler(table: Table, X_train: np.ndarray) -> StandardScaler:
+    """A StandardScaler fit on the training rows, or a ConfigError naming the columns it cannot scale.
+
+    A column whose values reach about 1e154 overflows the variance in float64; StandardScaler
+    then silently leaves it unscaled (scale 1), so it is refused instead."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the overflow, reported below by column
+        scaler = StandardScaler().fit(X_train)
+    overflow = [name for name, var in zip(table.features, scaler.var_) if not np.isfinite(var)]
+    if overflow:
+        largest = float(table.frame[overflow].abs().max().max())
+        raise ConfigError(
+            f"dataset: column(s) {overflow} of {table.source} hold values up to {largest:.4g} in magnitude, too large to "
+            "standardise in float64 (the variance overflows): rescale them first (divide by a power of ten, or take a log)"
+        )
+    return scaler
+
+
+def _check_representable(splits: Splits, dtype: np.dtype) -> None:
+    """Refuse features that the training dtype cannot hold (float32 overflows past ±3.4e38)."""
+    limit = np.finfo(dtype).max
+    for part, X in splits.X.items():
+        too_large = np.abs(X).max(axis=0) > limit
+        if too_large.any():
+            names = [name for name, bad in zip(splits.table.features, too_large) if bad]
+            raise ConfigError(
+                f"dataset: column(s) {names} hold values beyond {dtype.name}'s range (±{limit:.3g}) in the {part} split: "
+                "use train.dtype=float64, or train.scale=true"
+            )

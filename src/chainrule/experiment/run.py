@@ -1,0 +1,130 @@
+"""One run of the pipeline: load → split → scale → build → fit → score → log.
+
+:func:`run` is what ``pipelines/train.py`` calls for every Hydra job. Everything that can be
+wrong with the configuration or the data is found before an MLflow run is created; once a
+run exists, it ends FINISHED, FAILED (exception, recorded on the run) or KILLED (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from pathlib import Path
+
+import mlflow
+from omegaconf import DictConfig, OmegaConf
+
+from chainrule.core import fit
+from chainrule.errors import ConfigError
+from chainrule.experiment import data, metrics
+from chainrule.experiment.checks import validate
+from chainrule.experiment.factory import build_model
+from chainrule.experiment.figures import run_figures
+from chainrule.experiment.gradient_check import gradient_check
+from chainrule.experiment.progress import Progress
+from chainrule.plots import helper
+from chainrule.tracking import PARENT_RUN_ENV, logged_model, records, runs, store, uris
+
+log = logging.getLogger("chainrule")
+
+
+def prepare(cfg: DictConfig):
+    """Data split three ways and a freshly initialised model, or a ConfigError.
+
+    Returns
+    -------
+    splits : chainrule.experiment.data.Splits
+    model : MLP or LogisticRegression
+    """
+    splits = data.splits_for(cfg)
+    n_train = len(splits.y["train"])
+    if cfg.train.batch_size is not None and cfg.train.batch_size > n_train:
+        raise ConfigError(
+            f"train.batch_size must be between 1 and the training split's {n_train} rows; got {cfg.train.batch_size}"
+        )
+    return splits, build_model(cfg.model, splits.X["train"].shape[1], cfg.seed, cfg.train.dtype)
+
+
+def train(cfg: DictConfig, model, splits, callback=None):
+    """Fit ``model`` on the training split, recording the validation loss; returns the History."""
+    return fit(
+        model, splits.X["train"], splits.y["train"], cfg.train.lr, cfg.train.iterations, cfg.train.batch_size,
+        shuffle=cfg.train.shuffle, seed=cfg.seed, l2=cfg.train.l2,
+        validation_data=(splits.X["val"], splits.y["val"]), max_loss_factor=cfg.train.max_loss_factor,
+        callback=callback,
+    )
+
+
+def run(cfg: DictConfig, project_root: Path, overrides: list[str] | None = None) -> float:
+    """Run the configured task and return ``cfg.objective`` (what a sweeper optimises).
+
+    Raises
+    ------
+    chainrule.errors.ConfigError
+        Before any MLflow run exists, for bad values or unusable data.
+    """
+    validate(cfg)
+    if cfg.task == "gradient_check":
+        return gradient_check(cfg, project_root)
+    splits, model = prepare(cfg)
+
+    uri = store.resolve_uri(cfg.tracking.uri, project_root)
+    experiment_id = store.use_store(uri, cfg.tracking.experiment, first=PARENT_RUN_ENV not in os.environ)
+    name = runs.run_name(cfg)
+    tags = {"chainrule.dataset": cfg.dataset.name, "chainrule.model": cfg.model.name, "chainrule.task": cfg.task}
+    if commit := runs.git_commit(project_root):
+        tags["mlflow.source.git.commit"] = commit
+
+    with runs.recorded_run(experiment_id, name, tags) as active:
+        run_id = active.info.run_id
+        log.info("run %s (%s): %s on %s, %d training rows", name, run_id, model, cfg.dataset.name, len(splits.y["train"]))
+        records.log_params(run_id, records.flatten(cfg))
+        files = {
+            "config.yaml": OmegaConf.to_yaml(cfg, resolve=True),
+            "overrides.yaml": OmegaConf.to_yaml(OmegaConf.create(list(overrides or []))),
+            "label_mapping.json": json.dumps(splits.table.label_names),  # original label of 0 and of 1
+        }
+        records.log_splits(splits, cfg.dataset.name, splits.table.source if cfg.dataset.name == "csv" else None)
+
+        progress = Progress(cfg.train.iterations, cfg.progress)
+        start = time.perf_counter()
+        try:
+            history = train(cfg, model, splits, callback=progress)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: keep what was learnt about the run
+            records.log_series(run_id, {"train/loss": progress.train, "val/loss": progress.val})
+            mlflow.set_tag("chainrule.interrupted_at", str(len(progress.train)))
+            raise
+        train_seconds = time.perf_counter() - start
+        proba = None
+        if not history.diverged:
+            proba = {split: model.predict_proba(X) for split, X in splits.X.items()}
+            scores, confusion = metrics.evaluate(splits.y, proba)
+            model_id = None
+            if cfg.tracking.log_model:
+                # Before the loss histories: MLflow links every metric already on the run to
+                # the new model by re-reading its whole history. The scores are linked below.
+                model_id = logged_model.log_model(
+                    {"model": model, "features": splits.table.features, "scaler": splits.scaler},
+                    splits.raw["test"][splits.table.features].head(5),
+                    proba["test"][:5],
+                )
+            mlflow.log_metrics(scores, model_id=model_id)
+            files["confusion_matrix.json"] = json.dumps(confusion)
+        records.log_files(files)
+        records.log_series(
+            run_id, {"train/loss": history.loss, "val/loss": history.val_loss}, {"time/train_seconds": train_seconds}
+        )
+        helper.draw(run_figures(cfg, name, history, model, splits, proba), *records.figure_delivery())
+        if history.diverged:
+            mlflow.set_tags({"chainrule.diverged": "true", "chainrule.diverged_at": str(history.diverged_at)})
+            log.warning("run %s diverged: %s", name, history.reason)
+            return float("nan")
+
+    log.info(
+        "run %s FINISHED: test/accuracy %.4f, test/roc_auc %.4f, %s %.4f — in the UI (make ui): %s",
+        name, scores["test/accuracy"], scores["test/roc_auc"], cfg.objective, scores[cfg.objective],
+        uris.ui_url(uri, experiment_id, run_id),
+    )
+    return scores[cfg.objective]

@@ -1,0 +1,160 @@
+"""Config schemas: the dataclasses every option of ``conf/`` extends, and their registration.
+
+Every group option in ``conf/`` names one of these in its defaults list, so Hydra rejects a
+misspelt key or a wrong type in YAML or on the command line. Ranges and names are checked by
+:mod:`chainrule.experiment.checks`. :func:`register` must run before Hydra composes a config
+(each entry point calls it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING
+
+
+# -- datasets -----------------------------------------------------------------------------
+
+
+@dataclass
+class SyntheticDatasetConfig:
+    """moons, circles, xor: seeded 2-D point clouds from scikit-learn / NumPy."""
+
+    name: str = MISSING
+    n_samples: int = 500
+    noise: float = 0.2
+
+
+@dataclass
+class BreastCancerDatasetConfig:
+    """scikit-learn's bundled Wisconsin breast-cancer table (569 × 30; no download)."""
+
+    name: str = "breast_cancer"
+
+
+@dataclass
+class CsvDatasetConfig:
+    """Any CSV file read with pandas; the target column must hold exactly two values."""
+
+    name: str = "csv"
+    path: str = MISSING
+    target: str = MISSING
+    features: Optional[list[str]] = None
+    sep: str = ","
+
+
+# -- models -------------------------------------------------------------------------------
+
+
+@dataclass
+class LogisticModelConfig:
+    name: str = "logistic"
+    init: str = "small"
+
+
+@dataclass
+class MLPModelConfig:
+    name: str = "mlp"
+    hidden_width: int = 2
+    activation: str = "relu"
+    init: str = "he"
+
+
+# -- the rest -----------------------------------------------------------------------------
+
+
+@dataclass
+class TrainConfig:
+    lr: float = 0.1
+    iterations: int = 1000
+    batch_size: Optional[int] = None
+    shuffle: bool = True
+    l2: float = 0.0
+    max_loss_factor: Optional[float] = 10.0
+    dtype: str = "float64"
+    test_size: float = 0.2
+    val_size: float = 0.2
+    scale: bool = True
+
+
+@dataclass
+class TrackingConfig:
+    uri: Optional[str] = None
+    experiment: str = "chainrule"
+    log_model: bool = True
+
+
+@dataclass
+class FiguresConfig:
+    log_scale: bool = True
+    resolution: int = 150
+    background: bool = True
+
+
+@dataclass
+class GradientCheckConfig:
+    """One example and fixed weights (the seed's Exercise 1)."""
+
+    x: list[float] = MISSING
+    y: int = MISSING
+    params: dict[str, Any] = MISSING
+    eps: float = 1e-5
+
+
+@dataclass
+class Config:
+    dataset: Any = MISSING
+    model: Any = MISSING
+    train: TrainConfig = field(default_factory=TrainConfig)
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+    figures: FiguresConfig = field(default_factory=FiguresConfig)
+    task: str = "train"
+    gradient_check: Optional[GradientCheckConfig] = None
+    seed: int = 0
+    objective: str = "val/log_loss"
+    progress: int = 10
+
+
+@dataclass
+class UIConfig:
+    host: str = "127.0.0.1"
+    port: int = 5000
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+
+
+@dataclass
+class ReportConfig:
+    parent: Optional[str] = None
+    all_runs: bool = False
+    metric: str = "val/log_loss"
+    rows: int = 20
+    output_dir: str = "reports"
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+
+
+@dataclass
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 5050
+    backend_store_uri: Optional[str] = None
+    artifacts_destination: Optional[str] = None
+    workers: Optional[int] = None
+
+
+def register() -> None:
+    """Register the schemas under the names the YAML defaults lists use."""
+    cs = ConfigStore.instance()
+    # Outside every config group, so neither `model=foo`'s list of options nor --help shows them.
+    cs.store(name="config_schema", node=Config)
+    cs.store(name="synthetic_dataset_schema", node=SyntheticDatasetConfig)
+    cs.store(name="breast_cancer_dataset_schema", node=BreastCancerDatasetConfig)
+    cs.store(name="csv_dataset_schema", node=CsvDatasetConfig)
+    cs.store(name="logistic_model_schema", node=LogisticModelConfig)
+    cs.store(name="mlp_model_schema", node=MLPModelConfig)
+    cs.store(name="train_schema", node=TrainConfig)
+    cs.store(name="ui_schema", node=UIConfig)
+    cs.store(name="report_schema", node=ReportConfig)
+    cs.store(name="server_schema", node=ServerConfig)
+

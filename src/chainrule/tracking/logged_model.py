@@ -1,0 +1,97 @@
+"""The trained model as MLflow records it: a pyfunc model "from code", weights in a pickle-free ``.npz``."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import shutil
+import tempfile
+from modulefinder import ModuleFinder
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+from mlflow.models import ModelSignature, infer_signature
+from mlflow.types.schema import AnyType, ColSpec, Schema
+
+import chainrule
+from chainrule.model import weights
+from chainrule.tracking.records import without_mlflow_hints
+
+
+PYFUNC = "chainrule.model.pyfunc"
+"""The module MLflow runs to rebuild a logged model ("models from code")."""
+
+
+@functools.cache  # once per process: every job of a sweep logs a model made of the same code
+def model_code() -> tuple[Path, ...]:
+    """The source files a logged model needs to load and predict: :mod:`chainrule.model.pyfunc`
+    and every module of ``chainrule`` it imports, directly or not (the core and the weights' loader),
+    found by reading their imports (``modulefinder``), relative to the folder holding ``chainrule``.
+
+    Not the pipeline, tracking and benchmark modules a prediction never imports: a smaller model,
+    and a third of the files to upload per run to a tracking server.
+    """
+    root = Path(chainrule.__file__).parent.parent
+    # Its file, not the module: importing it would run its mlflow.models.set_model in this process.
+    script = importlib.util.find_spec(PYFUNC).origin
+    finder = ModuleFinder(path=[str(root)])  # only this source tree: NumPy, MLflow, … are not followed
+    finder.run_script(script)
+    files = {Path(script)} | {Path(m.__file__) for name, m in finder.modules.items()
+                              if name.split(".")[0] == "chainrule" and m.__file__}
+    return tuple(sorted(f.relative_to(root) for f in files))
+
+
+def model_package(folder: Path) -> Path:
+    """A copy of the ``chainrule`` package cut down to :func:`model_code`, in ``folder``: what travels
+    with each logged model (its ``code/``)."""
+    root = Path(chainrule.__file__).parent.parent
+    for relative in model_code():
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(root / relative, folder / relative)
+    return folder / "chainrule"
+
+
+def feature_columns(names) -> Schema:
+    """The model's input schema: every feature column by name, required, of any type.
+
+    Not "double": MLflow refuses an int64 column for a double one ("Can not safely convert"),
+    and ``pandas.read_csv`` reads a column of whole numbers as int64, so a model whose schema
+    said double could not score its own training file. The model checks the values itself,
+    naming the feature and the row (:meth:`chainrule.model.weights.Predictor.inputs`)."""
+    return Schema([ColSpec(AnyType(), name) for name in names])
+
+
+def log_model(predictor_parts: dict, example: pd.DataFrame, example_proba: np.ndarray) -> str:
+    """Log the trained model as an MLflow pyfunc model "from code", weights in a pickle-free ``.npz``.
+
+    Parameters
+    ----------
+    predictor_parts : dict
+        ``model``, ``features`` and ``scaler`` for :func:`chainrule.model.weights.save`.
+    example : DataFrame
+        A few raw feature rows: the model's input example.
+    example_proba : ndarray
+        The model's probabilities for ``example``: with the input, the signature.
+
+    Returns
+    -------
+    str
+        The id of the logged model.
+    """
+    prediction = pd.DataFrame({"probability": example_proba, "label": (example_proba >= 0.5).astype(np.int64)})
+    with tempfile.TemporaryDirectory() as tmp, without_mlflow_hints():
+        weights_file = Path(tmp) / "weights.npz"
+        weights.save(weights_file, **predictor_parts)
+        package = model_package(Path(tmp))
+        info = mlflow.pyfunc.log_model(
+            name="model",
+            python_model=str(package / "model" / "pyfunc.py"),
+            artifacts={"weights": str(weights_file)},
+            code_paths=[str(package)],
+            signature=ModelSignature(feature_columns(example.columns), infer_signature(example, prediction).outputs),
+            input_example=example,
+            pip_requirements=[f"mlflow=={mlflow.__version__}", f"numpy=={np.__version__}", f"pandas=={pd.__version__}"],
+        )
+    return info.model_id

@@ -1,0 +1,58 @@
+"""One MLflow run's life: its name, its tags, and its end — FINISHED, FAILED or KILLED, always."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import subprocess
+import traceback
+from pathlib import Path
+
+import mlflow
+from omegaconf import DictConfig
+
+from chainrule.runtime import process
+from chainrule.tracking import PARENT_RUN_ENV
+
+
+def run_name(cfg: DictConfig) -> str:
+    """What ran, readable in the UI's run table, e.g. ``mlp-w3-relu-lr0.1-moons``."""
+    model = cfg.model
+    arch = f"mlp-w{model.hidden_width}-{model.activation}" if model.name == "mlp" else model.name
+    return f"{arch}-lr{cfg.train.lr:g}-{cfg.dataset.name}"
+
+
+@functools.cache  # once per process: every job of a sweep runs the code that process loaded
+def git_commit(project_root: Path) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=project_root, capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+@contextlib.contextmanager
+def recorded_run(experiment_id: str, name: str, tags: dict[str, str]):
+    """An active MLflow run that always ends: FINISHED, FAILED with the error recorded, or KILLED.
+
+    A job started by a sweep (``$CHAINRULE_PARENT_RUN_ID`` set) becomes that run's child.
+    """
+    tags = tags | process.identity()  # lets a later start recognise this run if the process dies
+    parent = os.environ.get(PARENT_RUN_ENV)
+    if parent:
+        tags = tags | {"chainrule.sweep": parent}
+    active = mlflow.start_run(experiment_id=experiment_id, run_name=name, tags=tags, parent_run_id=parent)
+    try:
+        yield active
+    except BaseException as error:
+        status = "KILLED" if isinstance(error, KeyboardInterrupt) else "FAILED"
+        with contextlib.suppress(Exception):  # recording must not mask the error itself
+            mlflow.set_tag("chainrule.error", f"{type(error).__name__}: {error}"[:5000])
+            mlflow.log_text(traceback.format_exc(), "error.txt")
+        mlflow.end_run(status)
+        raise
+    else:
+        mlflow.end_run("FINISHED")

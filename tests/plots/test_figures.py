@@ -1,0 +1,116 @@
+"""Every figure on tiny data: the axes, titles and artists a reader relies on, and a non-empty PNG."""
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from chainrule.plots import figures as plots
+from chainrule.core import MLP, fit
+
+RNG = np.random.default_rng(0)
+Y = {"train": np.array([0, 1, 0, 1, 1, 0]), "test": np.array([0, 1, 1, 0])}
+P = {"train": np.array([0.1, 0.8, 0.3, 0.7, 0.9, 0.2]), "test": np.array([0.2, 0.6, 0.4, 0.45])}
+
+
+def png_bytes(fig) -> int:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.tell()
+
+
+def test_loss_curve_draws_train_and_validation_on_a_log_axis():
+    fig = plots.loss_curve(np.linspace(0.7, 0.1, 20), np.linspace(0.7, 0.2, 20), "run: loss")
+    (ax,) = fig.axes
+    assert ax.get_title() == "run: loss" and ax.get_xlabel() == "iteration"
+    assert ax.get_yscale() == "log" and "log scale" in ax.get_ylabel()
+    assert [line.get_label() for line in ax.get_lines()] == ["train", "validation"]
+    assert len(ax.get_lines()[0].get_xdata()) == 20
+    assert png_bytes(fig) > 5_000
+
+
+def test_loss_curve_can_be_linear_and_without_validation():
+    (ax,) = plots.loss_curve(np.ones(5), None, "t", log_scale=False).axes
+    assert ax.get_yscale() == "linear" and len(ax.get_lines()) == 1
+
+
+def test_roc_curve_has_one_curve_per_split_and_the_chance_line():
+    fig = plots.roc_curve(Y, P, "run: ROC")
+    (ax,) = fig.axes
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels[0].startswith("train (AUC = ") and labels[1].startswith("test (AUC = ") and labels[2] == "chance"
+    assert ax.get_xlabel() == "false positive rate" and ax.get_ylabel() == "true positive rate"
+    assert png_bytes(fig) > 5_000
+
+
+def test_confusion_matrix_counts_at_threshold_one_half_with_the_original_labels():
+    fig = plots.confusion_matrix(Y["test"], P["test"], {0: "benign", 1: "malignant"}, "run: test confusion matrix")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["benign", "malignant"]
+    assert sorted(int(t.get_text()) for t in ax.texts) == [0, 1, 1, 2]  # tn=2, fp=0, fn=1, tp=1
+    assert ax.get_title() == "run: test confusion matrix" and png_bytes(fig) > 5_000
+
+
+def two_d_model():
+    X = RNG.standard_normal((40, 2))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    model = MLP(2, 3, "tanh", init="xavier")
+    fit(model, X, y, 0.5, 50)
+    return model, {"train": (X[:30], y[:30]), "test": (X[30:], y[30:])}
+
+
+def test_decision_boundary_draws_the_probability_surface_and_every_point():
+    model, points = two_d_model()
+    fig = plots.decision_boundary(model.predict_proba, points, ["x1", "x2"], "run: boundary", resolution=40)
+    ax = fig.axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == ("x1", "x2", "run: boundary")
+    assert sum(len(c.get_offsets()) for c in ax.collections if hasattr(c, "get_offsets") and c.get_offsets().shape[1:] == (2,)) >= 40
+    assert len(fig.axes) == 2  # the plot and its colour bar
+    assert png_bytes(fig) > 10_000
+
+
+def test_loss_comparison_has_a_panel_per_model_and_marks_divergence():
+    curves = pd.DataFrame([
+        {"panel": panel, "label": label, "order": order, "step": step, "loss": 0.7 / (1 + step)}
+        for panel in ("logistic", "mlp")
+        for label, order in (("α = 0.1", 0.1), ("α = 1 (diverged)", 1.0))
+        for step in range(5)
+    ])
+    fig = plots.loss_comparison(curves, "by learning rate")
+    assert [ax.get_title() for ax in fig.axes] == ["logistic", "mlp"]
+    for ax in fig.axes:
+        assert ax.get_yscale() == "log"
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == ["α = 0.1", "α = 1 (diverged)"]
+        assert len(ax.get_lines()) == 3  # two curves and the ✕ where the diverged one stopped
+    assert png_bytes(fig) > 5_000
+
+
+def test_width_comparison_plots_the_score_against_width():
+    scores = pd.DataFrame({"hidden_width": [1, 2, 4, 1, 2, 4], "lr": [0.1] * 3 + [1.0] * 3, "test/accuracy": np.linspace(0.6, 0.9, 6)})
+    (ax,) = plots.width_comparison(scores, "test/accuracy", "by width").axes
+    assert len(ax.get_lines()) == 2 and ax.get_xscale() == "log" and ax.get_ylabel() == "test/accuracy"
+
+
+def test_boundaries_side_by_side_has_one_panel_per_model():
+    model, points = two_d_model()
+    fig = plots.boundaries_side_by_side([("H = 2", model.predict_proba), ("H = 3", model.predict_proba)], points, ["x1", "x2"], "t", 20)
+    assert [ax.get_title() for ax in fig.axes] == ["H = 2", "H = 3"]
+
+
+def test_heatmap_annotates_every_cell():
+    table = pd.DataFrame([[0.3, 0.2], [0.25, np.nan]], index=pd.Index([1, 2], name="model.hidden_width"),
+                         columns=pd.Index([0.1, 1.0], name="train.lr"))
+    fig = plots.heatmap(table, "val/log_loss", "grid")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.texts] == ["0.3", "0.2", "0.25", "—"]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("train.lr", "model.hidden_width")
+    assert png_bytes(fig) > 5_000
+
+
+def test_objective_over_trials_marks_failed_trials_and_the_best_so_far():
+    values = pd.Series([0.5, np.nan, 0.3, 0.4])
+    (ax,) = plots.objective_over_trials(values, "val/log_loss", True, "search").axes
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == ["trial", "best so far", "failed or diverged"]
+    np.testing.assert_array_equal(ax.get_lines()[1].get_ydata(), [0.5, 0.5, 0.3, 0.3])

@@ -1,0 +1,54 @@
+"""The presets: sweep=lr_grid / width_grid and the seed's three exercises, one command each."""
+
+import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
+
+from tests.conftest import ROOT, artifact_paths
+
+
+def hydra_view(*overrides):
+    with initialize_config_dir(str(ROOT / "conf"), version_base="1.3"):
+        return compose("config", overrides=list(overrides), return_hydra_config=True)
+
+
+@pytest.mark.parametrize(
+    "preset, params",
+    [
+        ("sweep=lr_grid", {"train.lr": "0.001,0.01,0.1,1.0", "model": "logistic,mlp"}),
+        ("sweep=width_grid", {"model.hidden_width": "1,2,3,4,8,16"}),
+        ("experiment=exercise2", {"train.lr": "0.001,0.01,0.1,1.0"}),
+        ("experiment=exercise3", {"model.hidden_width": "2,3"}),
+        ("sweep=lr_optuna", {"train.lr": "tag(log, interval(0.0001, 10.0))"}),
+    ],
+)
+def test_sweep_presets_are_multiruns_over_the_seeds_grids(preset, params):
+    cfg = hydra_view(preset)
+    assert cfg.hydra.mode.name == "MULTIRUN"
+    assert {str(k): str(v) for k, v in cfg.hydra.sweeper.params.items()} == params
+
+
+def test_exercise2_is_the_seeds_2_2_1_relu_network_with_its_initialisation():
+    cfg = hydra_view("experiment=exercise2")
+    assert OmegaConf.to_container(cfg.model) == {"name": "mlp", "hidden_width": 2, "activation": "relu", "init": "small"}
+    assert cfg.train.batch_size is None  # full-batch gradient descent
+
+
+def test_exercise1_holds_the_seeds_weights_and_example():
+    cfg = hydra_view("experiment=exercise1")
+    assert cfg.task == "gradient_check"
+    assert OmegaConf.to_container(cfg.gradient_check.params) == {
+        "W1": [[0.5, 0.3], [0.2, 0.4]], "b1": [0.1, 0.2], "w": [0.6, 0.7], "b": 0.3,
+    }
+    assert list(cfg.gradient_check.x) == [1.0, 2.0] and cfg.gradient_check.y == 1
+
+
+@pytest.mark.slow
+def test_exercise2_runs_four_learning_rates_under_one_parent_with_the_comparison_figure(store):
+    store.train("experiment=exercise2", "train.iterations=30")
+    runs = store.runs()
+    (parent,) = [r for r in runs if r.data.tags.get("chainrule.role") == "sweep"]
+    children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
+    assert sorted(float(c.data.params["train.lr"]) for c in children) == [0.001, 0.01, 0.1, 1.0]
+    assert parent.info.run_name.startswith("exercise2-")
+    assert "figures/loss_comparison.png" in artifact_paths(store.client, parent.info.run_id)
