@@ -107,6 +107,18 @@ def group_pids(pgid: int) -> list[int]:
     return pids
 
 
+OUTER_MAKE = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "ARGS", "JOBS", "LAUNCHER", "PORT")
+
+
+def env_for_make(**extra: str) -> dict:
+    """This process's environment without what an outer ``make test ARGS=…`` passes down, plus ``extra``.
+
+    make exports its command-line variables to sub-makes (through MAKEFLAGS), so a ``make ui``
+    started by a test would otherwise receive the test run's own ``ARGS``.
+    """
+    return {k: v for k, v in os.environ.items() if k not in OUTER_MAKE} | extra
+
+
 def sitecustomize_env(folder: Path, source: str) -> dict:
     """Environment for child processes that run ``source`` as they start (a ``sitecustomize`` in
     ``folder``, put first on PYTHONPATH): how tests change a real process with no hook in the product."""

@@ -18,7 +18,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from chainrule.sweeps import report
-from tests.conftest import ROOT, Store, fault_injection_env
+from tests.conftest import ROOT, Store, env_for_make, fault_injection_env
 
 from .servers import free_port, stop_group, wait_healthy
 
@@ -150,8 +150,8 @@ def test_the_ui_shows_the_sweep_its_children_and_a_childs_loss_curve(filled, ser
 def test_make_ui_prints_the_runs_table_address_and_stops_on_ctrl_c(filled):
     store, parent, _ = filled
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"} | {"MLFLOW_TRACKING_URI": store.uri}
-    proc = subprocess.Popen(["make", "--no-print-directory", "ui", f"PORT={port}"], cwd=ROOT, env=env,
+    proc = subprocess.Popen(["make", "--no-print-directory", "ui", f"PORT={port}"], cwd=ROOT,
+                            env=env_for_make(MLFLOW_TRACKING_URI=store.uri),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         wait_healthy(f"http://127.0.0.1:{port}", proc)

@@ -4,7 +4,6 @@ import io
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from chainrule.plots import figures as plots
 from chainrule.core import MLP, fit

@@ -17,6 +17,8 @@ import pytest
 from chainrule.runtime.servers import free_port
 from chainrule.tracking.store import open_store, use_store
 
+from tests.conftest import Store
+
 from .conftest import assert_refused_in_one_line, running_runs, run_entry_point, wait_for
 from .test_faults import LONG
 
@@ -216,9 +218,10 @@ def test_12_make_server_refuses_zero_workers(tmp_path):
 
 # -- 13: make report ---------------------------------------------------------------------------
 
-@pytest.fixture
-def swept(store):
-    """A store holding one finished sweep of two runs."""
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory):
+    """A store holding one finished sweep of two runs (made once: the cases below only read it)."""
+    store = Store(tmp_path_factory.mktemp("swept"))
     store.train("-m", "train.lr=0.1,0.5", "train.iterations=20")
     return store
 

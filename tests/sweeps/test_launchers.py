@@ -15,7 +15,7 @@ from submitit.core.utils import FailedJobError
 
 from chainrule.sweeps.launchers import BLAS_THREADS, Launcher, limit_blas_threads, searches
 from chainrule.tracking import PARENT_RUN_ENV
-from tests.conftest import ROOT, artifact_paths, compose_with_hydra
+from tests.conftest import ROOT, artifact_paths, compose_with_hydra, env_for_make
 
 from tests.reliability.conftest import launch, running_runs, wait_for  # noqa: F401  (launch: a fixture)
 from tests.reliability.test_faults import LONG
@@ -243,9 +243,7 @@ def test_a_slurm_sweep_is_one_sbatch_job_array_with_the_configured_resources(sba
     (["LAUNCHER=slurm", "JOBS=4"], ["hydra/launcher=slurm", "hydra.launcher.array_parallelism=4"]),
 ])
 def test_make_sweep_chooses_the_launcher_and_how_many_jobs_run_at_once(knobs, overrides):
-    outer_make = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "ARGS", "JOBS", "LAUNCHER")  # e.g. when run by `make test`
-    env = {k: v for k, v in os.environ.items() if k not in outer_make}
-    dry_run = subprocess.run(["make", "--no-print-directory", "-n", "sweep", *knobs], cwd=ROOT, env=env,
+    dry_run = subprocess.run(["make", "--no-print-directory", "-n", "sweep", *knobs], cwd=ROOT, env=env_for_make(),
                              capture_output=True, text=True, check=True)
     assert dry_run.stdout.splitlines()[-1].split() == [".venv/bin/python", "pipelines/train.py", "sweep=lr_grid",
                                                        *overrides]
