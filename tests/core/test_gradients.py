@@ -57,7 +57,11 @@ def test_float32_gradients_match_float64_central_differences(activation, n, d, h
         model64 = MLP(d, h, activation, init="xavier", seed=seed)
         if far_from_kinks(model64, X, 1e-3):
             break
-    model32 = MLP(d, h, activation, init="xavier", seed=seed, dtype=np.float32)
+    assert_float32_backprop_tracks_float64(MLP(d, h, activation, init="xavier", seed=seed, dtype=np.float32), model64, X, y)
+
+
+def assert_float32_backprop_tracks_float64(model32, model64, X, y):
+    """The float32 model's gradients against central differences of the float64 one (same weights)."""
     analytic = model32.gradients(X, y)
     assert all(g.dtype == np.float32 for g in analytic.values())
     numerical = numerical_gradients(model64, X, y)

@@ -1,8 +1,9 @@
-"""Training speed of the core's MLP against scikit-learn's ``MLPClassifier`` doing the same arithmetic.
+"""Training speed of the core against scikit-learn's ``MLPClassifier`` doing the same arithmetic.
 
-Both start from the same weights and run the same number of full-batch gradient-descent
-steps on the same data; their repetitions alternate, so machine noise hits both alike.
-The final weights are compared too, to show the two did the same computation.
+Both start from the same weights and run the same epochs (same depth, output, optimizer and
+batches) on the same data; their repetitions alternate, so machine noise hits both alike. The
+final weights are compared too, to show the two did the same computation. A last measure puts
+the core beside the floor of its own arithmetic: the iteration's matrix products alone.
 """
 
 from __future__ import annotations
@@ -15,26 +16,33 @@ import numpy as np
 import pandas as pd
 
 from chainrule.core import MLP, fit
-from chainrule.benchmarks.sklearn_reference import fit_quietly, full_batch_mlp_classifier
+from chainrule.benchmarks.sklearn_reference import fit_quietly, reference_classifier
 
 
 @dataclass(frozen=True)
 class Case:
-    """One benchmark size. ``target`` is the minimum speed-up over scikit-learn (float64)."""
+    """One benchmark row. ``target`` is the minimum speed-up over scikit-learn (float64)."""
 
     name: str
     n_samples: int
     n_features: int
-    hidden_width: int
+    hidden_widths: tuple[int, ...]
     iterations: int
     dtype: str = "float64"
     target: float = 1.0
+    optimizer: str = "gd"
+    n_classes: int = 2
+    batch_size: int | None = None
+    lr: float | None = None  # None: the section's learning rate
 
 
 def _data(case: Case, seed: int):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((case.n_samples, case.n_features))
-    y = (X[:, 0] * X[:, -1] + 0.3 * rng.standard_normal(case.n_samples) > 0).astype(int)
+    if case.n_classes == 2:
+        y = (X[:, 0] * X[:, -1] + 0.3 * rng.standard_normal(case.n_samples) > 0).astype(int)
+    else:
+        y = np.argmax(X @ rng.standard_normal((case.n_features, case.n_classes)), axis=1)
     return X, y
 
 
@@ -42,6 +50,13 @@ def _time(fn) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
+
+
+def _weight_gap(model: MLP, clf) -> float:
+    L = len(model.hidden_widths)
+    ours = [model.params[f"W{l}"].T for l in range(1, L + 1)] + [model.params["w"].T.reshape(clf.coefs_[L].shape)]
+    ours += [model.params[f"b{l}"] for l in range(1, L + 1)] + [model.params["b"].reshape(-1)]
+    return max(float(np.abs(a - b).max()) for a, b in zip(ours, clf.coefs_ + clf.intercepts_))
 
 
 def measure(case: Case, lr: float, repeats: int, seed: int = 0) -> dict:
@@ -52,25 +67,25 @@ def measure(case: Case, lr: float, repeats: int, seed: int = 0) -> dict:
     dict
         One row of the results table.
     """
+    lr = case.lr or lr
     X, y = _data(case, seed)
     X_ours = X.astype(case.dtype)
     ours, theirs = [], []
     for _ in range(repeats):
-        model = MLP(case.n_features, case.hidden_width, "relu", init="he", seed=seed, dtype=case.dtype)
+        model = MLP(case.n_features, activation="relu", init="he", seed=seed, dtype=case.dtype,
+                    hidden_widths=case.hidden_widths, n_classes=case.n_classes)
         # scikit-learn always runs in float64 here: the targets are against its default.
-        clf = full_batch_mlp_classifier(model, X, y, lr, case.iterations)
-        ours.append(_time(lambda: fit(model, X_ours, y, lr, case.iterations)))
+        clf = reference_classifier(model, X, y, lr, case.iterations, case.batch_size, optimizer=case.optimizer)
+        ours.append(_time(lambda: fit(model, X_ours, y, lr, case.iterations, case.batch_size, optimizer=case.optimizer)))
         theirs.append(_time(lambda: fit_quietly(clf, X, y)))
-    gap = max(
-        float(np.abs(model.params["W1"] - clf.coefs_[0].T).max()),
-        float(np.abs(model.params["w"] - clf.coefs_[1][:, 0]).max()),
-    )
     ours_it = statistics.median(ours) / case.iterations
     theirs_it = statistics.median(theirs) / case.iterations
     ratio = theirs_it / ours_it
+    widths = ",".join(map(str, case.hidden_widths))
     return {
         "case": case.name,
-        "shape": f"{case.n_samples}x{case.n_features}, H={case.hidden_width}",
+        "shape": f"{case.n_samples}x{case.n_features}, H=({widths}), K={case.n_classes}",
+        "optimizer": case.optimizer + ("" if case.batch_size is None else f", batches of {case.batch_size}"),
         "iterations": case.iterations,
         "dtype": case.dtype,
         "sklearn_us_per_iter": round(theirs_it * 1e6, 1),
@@ -78,10 +93,59 @@ def measure(case: Case, lr: float, repeats: int, seed: int = 0) -> dict:
         "speedup": round(ratio, 2),
         "target": case.target,
         "met": ratio >= case.target,
-        "max_weight_gap": f"{gap:.1e}",
+        "max_weight_gap": f"{_weight_gap(model, clf):.1e}",
     }
 
 
-def run(cases: list[Case], lr: float, repeats: int) -> pd.DataFrame:
-    """Measure every case; one row each."""
-    return pd.DataFrame([measure(case, lr, repeats) for case in cases])
+def matmul_floor(n_samples: int, n_features: int, hidden_width: int, iterations: int, repeats: int,
+                 lr: float, max_ratio: float, seed: int = 0) -> dict:
+    """Ours per full-batch iteration over the same iteration's matrix products alone.
+
+    The products of one iteration of the seed's network are the hidden layer's forward
+    ``[1, X] [b1 | W1]ᵀ`` (N×(1+D) by (1+D)×H), the output's ``H1 w`` and ``H1ᵀ δ`` (N×H by H),
+    and the hidden gradient ``g'(A1)ᵀ (δ ⊙ [1, X])`` (H×N by N×(1+D)). The ratio says how much
+    of an iteration is not BLAS: elementwise passes over N×H memory and Python overhead.
+    """
+    case = Case("floor", n_samples, n_features, (hidden_width,), iterations)
+    X, y = _data(case, seed)
+    rng = np.random.default_rng(seed)
+    A = np.hstack([np.ones((n_samples, 1)), X])
+    W1a, w, d = rng.standard_normal((hidden_width, 1 + n_features)), rng.standard_normal(hidden_width), rng.standard_normal(n_samples)
+    H1, z, gw, G = np.empty((n_samples, hidden_width)), np.empty(n_samples), np.empty(hidden_width), np.empty(W1a.shape)
+    dzA = rng.standard_normal(A.shape)
+
+    def products():
+        for _ in range(iterations):
+            np.matmul(A, W1a.T, out=H1)
+            np.matmul(H1, w, out=z)
+            np.matmul(d, H1, out=gw)
+            np.matmul(H1.T, dzA, out=G)
+
+    ours, floor = [], []
+    for _ in range(repeats):
+        model = MLP(n_features, hidden_width, "relu", init="he", seed=seed)
+        ours.append(_time(lambda: fit(model, X, y, lr, iterations)))
+        floor.append(_time(products))
+    ours_it, floor_it = statistics.median(ours) / iterations, statistics.median(floor) / iterations
+    ratio = ours_it / floor_it
+    return {
+        "case": "limit",
+        "shape": f"{n_samples}x{n_features}, H=({hidden_width}), K=2",
+        "optimizer": "gd",
+        "iterations": iterations,
+        "dtype": "float64",
+        "sklearn_us_per_iter": float("nan"),
+        "ours_us_per_iter": round(ours_it * 1e6, 1),
+        "speedup": float("nan"),
+        "target": max_ratio,
+        "met": ratio <= max_ratio,
+        "max_weight_gap": f"products alone {floor_it * 1e6:.1f} us; ours / products = {ratio:.2f}",
+    }
+
+
+def run(cases: list[Case], lr: float, repeats: int, floor: dict | None = None) -> pd.DataFrame:
+    """Measure every case, and the matrix-product floor if ``floor`` gives its settings; one row each."""
+    rows = [measure(case, lr, repeats) for case in cases]
+    if floor is not None:
+        rows.append(matmul_floor(**floor, repeats=repeats, lr=lr))
+    return pd.DataFrame(rows)

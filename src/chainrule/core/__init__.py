@@ -1,7 +1,8 @@
 """The seed's mathematics in NumPy, and nothing but NumPy.
 
 Logistic regression (§2–3), the one-hidden-layer network (§4), backpropagation (§5)
-and gradient descent (eq. 20), vectorised over the batch. Equation numbers in the
+and gradient descent (eq. 20), vectorised over the batch — and where a learner goes next:
+any depth, a softmax over K classes, scikit-learn's optimizers, schedules and early stopping. Equation numbers in the
 docstrings refer to ``neural-network-mathematics.txt``.
 
 May import: NumPy and the standard library, nothing else (a test holds it).
@@ -10,7 +11,11 @@ May import: NumPy and the standard library, nothing else (a test holds it).
 from .activations import ACTIVATIONS, Activation, get_activation, sigmoid
 from .gradcheck import numerical_gradients, relative_error
 from .initializers import INITIALIZERS, get_initializer
-from .losses import binary_cross_entropy
+from .losses import binary_cross_entropy, softmax
+from .optimizers import OPTIMIZERS, Adam, GradientDescent, Momentum
+from .outputs import OUTPUTS
+from .schedules import SCHEDULES
+from .stopping import MONITORS
 from .base import design_matrix
 from .models import MLP, LogisticRegression
 from .training import History, fit
@@ -19,7 +24,14 @@ __all__ = [
     "ACTIVATIONS",
     "INITIALIZERS",
     "MLP",
+    "MONITORS",
+    "OPTIMIZERS",
+    "OUTPUTS",
+    "SCHEDULES",
     "Activation",
+    "Adam",
+    "GradientDescent",
+    "Momentum",
     "History",
     "LogisticRegression",
     "binary_cross_entropy",
@@ -30,4 +42,5 @@ __all__ = [
     "numerical_gradients",
     "relative_error",
     "sigmoid",
+    "softmax",
 ]

@@ -82,17 +82,51 @@ def check_X(X, dtype: np.dtype, n_features: int | None = None, name: str = "X") 
     return arr
 
 
-def check_y(y, n_samples: int, dtype: np.dtype, name: str = "y", x_name: str = "X") -> np.ndarray:
-    """Return labels as a 1-D array of ``dtype`` holding only 0 and 1, of length ``n_samples``."""
+def _one_label_per_sample(y, n_samples: int, name: str, x_name: str, expected: str) -> np.ndarray:
+    """``y`` as a 1-D numeric array of length ``n_samples``; messages name ``expected`` values."""
     arr = np.asarray(y)
     if arr.dtype.kind not in "biuf":
-        raise ValueError(f"{name} must be a numeric array of 0 and 1; got dtype {arr.dtype}")
+        raise ValueError(f"{name} must be a numeric array of {expected}; got dtype {arr.dtype}")
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D (n_samples,); got shape {arr.shape}")
     if arr.shape[0] != n_samples:
         raise ValueError(f"{x_name} has {n_samples} samples but {name} has {arr.shape[0]}; lengths must match")
+    return arr
+
+
+def check_y(y, n_samples: int, dtype: np.dtype, name: str = "y", x_name: str = "X") -> np.ndarray:
+    """Return labels as a 1-D array of ``dtype`` holding only 0 and 1, of length ``n_samples``."""
+    arr = _one_label_per_sample(y, n_samples, name, x_name, "0 and 1")
     is_binary = (arr == 0) | (arr == 1)
     if not is_binary.all():
         bad = np.unique(arr[~is_binary])[:5].tolist()
         raise ValueError(f"{name} must contain only 0 and 1; got values such as {bad}")
     return arr.astype(dtype, copy=False)
+
+
+def check_labels(y, n_samples: int, n_classes: int, name: str = "y", x_name: str = "X",
+                 every_class: bool = False) -> np.ndarray:
+    """Return class labels as a 1-D int64 array of values in 0..n_classes−1.
+
+    Parameters
+    ----------
+    every_class : bool
+        Also require each of the ``n_classes`` labels to occur (a gap such as {0, 2} means the
+        labels were not numbered 0..K−1, or ``n_classes`` is wrong).
+    """
+    if n_classes == 2:
+        return check_y(y, n_samples, np.dtype(np.float64), name, x_name).astype(np.int64)
+    arr = _one_label_per_sample(y, n_samples, name, x_name, f"labels 0..{n_classes - 1}")
+    valid = np.isin(arr, np.arange(n_classes))
+    if not valid.all():
+        bad = np.unique(arr[~valid])[:5].tolist()
+        raise ValueError(f"{name} must hold the labels 0..{n_classes - 1} (n_classes={n_classes}); got values such as {bad}")
+    labels = arr.astype(np.int64)
+    if every_class:
+        missing = sorted(set(range(n_classes)) - set(np.unique(labels).tolist()))
+        if missing:
+            raise ValueError(
+                f"{name} has no example of class {', '.join(map(str, missing))} of 0..{n_classes - 1}: number "
+                f"the labels 0..K−1 without gaps (got {sorted(np.unique(labels).tolist())}), or set n_classes"
+            )
+    return labels

@@ -1,15 +1,26 @@
-"""What both of the seed's models share: the design matrix (eq. 17), the flat parameter vector
-``θ`` the seed-named parameters are views into, and the public API over a batch.
+"""What every model of the core is: a stack of layers over one flat parameter vector ``θ``.
 
-Both models are written over a whole batch at once: a row of ``X`` is one example ``x^T``, so
-the seed's per-example ``a1 = W1 x + b1`` becomes ``A1 = X W1^T + b1`` with one row per
-example, and every gradient is the mean over the batch (the ``1/N`` of listing 3).
+Written over a whole batch at once: a row of ``X`` is one example ``x^T``, so the seed's
+per-example ``a1 = W1 x + b1`` becomes ``A1 = X W1^T + b1`` with one row per example, and every
+gradient is the mean over the batch (the ``1/N`` of listing 3).
 
-Biases ride along in the weight matrices through the seed's design matrix (eq. 17):
-``[1, X]`` has a leading column of ones, so ``[1, X] [b, w]^T = X w + b`` and a single
-product ``[1, X]^T δ`` yields the weight and the bias gradient together (eq. 18). The
-seed-named parameters ``W1, b1, w, b`` are views into one flat vector ``θ``, so
-training updates them in place and a caller can set them by writing into them.
+Biases ride along in the weight matrices through the seed's design matrix (eq. 17): ``[1, X]``
+has a leading column of ones, so ``[1, X] [b, w]^T = X w + b`` and a single product
+``[1, X]^T δ`` yields the weight and the bias gradient together (eq. 18). Every layer that
+feeds a matrix of weights keeps its output beside a column of ones the same way, so layer l's
+block of ``θ`` is ``[b_l | W_l]`` of shape (n_l, 1 + n_{l−1}) and each product carries its bias.
+The seed-named parameters are views into ``θ``, so training updates them in place and a caller
+sets them by writing into them.
+
+The protocol a trainer uses (:func:`~chainrule.core.training.fit`, the optimizers and
+:func:`~chainrule.core.gradcheck.numerical_gradients` need nothing else):
+
+- ``model.theta``: the flat parameter vector, updated in place;
+- ``model.prepare(X, y)`` → ``(A, T)``: the validated design matrix and the encoded targets;
+- ``model.workspace(n)``: every buffer a batch of up to ``n`` rows needs, allocated once, with
+  ``ws.grad`` laid out like ``θ``;
+- ``model.loss_and_gradient(A, T, ws, scale, l1, l2)``: forward and backward over one batch;
+- ``model.batch_loss(A, T, ws, l1, l2)`` and ``model.evaluate(A, T, ws, l1, l2)``: forward only.
 """
 
 from __future__ import annotations
@@ -18,9 +29,9 @@ from types import MappingProxyType, SimpleNamespace
 
 import numpy as np
 
-from ._validation import check_dtype, check_float, check_int, check_X, check_y
-from .activations import sigmoid
-from .losses import loss_and_delta, loss_sum
+from ._validation import check_dtype, check_float, check_int, check_labels, check_X
+from . import backprop
+from .outputs import output_for
 
 
 def design_matrix(X: np.ndarray) -> np.ndarray:
@@ -40,42 +51,73 @@ def design_matrix(X: np.ndarray) -> np.ndarray:
     return A
 
 
-class _BinaryModel:
-    """What both models share: the flat parameter vector and the public API.
+class Network:
+    """Hidden layers of widths ``n_1 … n_L`` (L ≥ 0), then a sigmoid unit or a softmax.
 
-    A subclass defines
-
-    - ``_shapes``: shapes of the blocks of ``θ`` the arithmetic works on, in order;
-    - ``_named(blocks)``: the seed-named views (``W1, b1, w, b`` or ``w, b``) into them;
-    - ``_weights``: names of the parameters the L2 penalty applies to (biases excluded);
-    - ``_buffers(n)``: scratch arrays for a batch of ``n`` examples;
-    - ``_forward(A, ws)`` → logits ``z`` of shape (n,), keeping in ``ws`` what backward needs;
-    - ``_backward(A, dz, ws, grads)``: writes ``∂L/∂θ`` block by block, given ``dz = ∂L/∂z``.
+    Parameters are blocks of ``θ``: hidden layer l is ``W{l}a = [b_l | W_l]`` of shape
+    (n_l, 1 + n_{l−1}), ``n_0 = D``. The output is, for two classes, the seed's ``w`` (n_L,) and
+    ``b`` () — one block ``bw = [b, w]`` against the design matrix when there is no hidden
+    layer (logistic regression, §2) — and for K classes ``Wa = [b | w]`` of shape (K, 1 + n_L).
+    Subclasses set the architecture and name the parameters; everything else is here.
     """
 
-    _shapes: dict[str, tuple[int, ...]]
-    _weights: tuple[str, ...]
-
-    def _init_params(self, seed, dtype, init_weights):
+    def _build(self, n_features, widths, activations, n_classes, init, seed, dtype):
+        self.n_features = n_features
+        self.n_classes = check_int("n_classes", n_classes, 2)
+        self._widths = tuple(widths)
+        self._acts = tuple(activations)
         self.dtype = check_dtype(dtype)
         if seed is not None:
             check_int("seed", seed, 0)
         self.seed = seed
-        sizes = [int(np.prod(s)) for s in self._shapes.values()]
-        self._theta = np.zeros(sum(sizes), dtype=self.dtype)
+        fans = (n_features, *self._widths)
+        shapes = {f"W{l}a": (n, 1 + fans[l - 1]) for l, n in enumerate(self._widths, 1)}
+        L, K = len(self._widths), self.n_classes
+        if K > 2:
+            shapes["Wa"] = (K, 1 + fans[-1])
+        elif L == 0:
+            shapes["bw"] = (1 + n_features,)  # θ = [b, w]: the design matrix's column order (eq. 17)
+        else:
+            shapes |= {"w": (fans[-1],), "b": ()}
+        self._shapes = shapes
+        self._theta = np.zeros(sum(int(np.prod(s)) for s in shapes.values()), dtype=self.dtype)
+        self._attach()
+        # Draw in float64 and round once, so a float32 model starts from the same weights;
+        # layer by layer, each weight matrix before the next, biases at 0 (listings 4 and 8).
+        rng = np.random.default_rng(seed)
+        outputs = 1 if K == 2 else K
+        for l, n in enumerate(self._widths, 1):
+            self.params[f"W{l}"][...] = init(rng, fans[l - 1], n, (n, fans[l - 1]))
+        w_shape = (fans[-1],) if K == 2 else (K, fans[-1])
+        self.params["w"][...] = init(rng, fans[-1], outputs, w_shape)
+
+    def _attach(self) -> None:
         self._blocks = self._split(self._theta)
         self.params = MappingProxyType(self._named(self._blocks))
-        # Draw in float64 and round once, so a float32 model starts from the same weights.
-        init_weights(np.random.default_rng(seed))
+        self._weights = tuple(name for name in self.params if not name.startswith("b"))
 
     def _split(self, flat: np.ndarray) -> dict[str, np.ndarray]:
-        """Views of ``flat`` (laid out like ``θ``) shaped as the blocks in ``_shapes``."""
+        """Views of ``flat`` (laid out like ``θ``) shaped as the blocks of ``θ``."""
         blocks, start = {}, 0
         for name, shape in self._shapes.items():
             size = int(np.prod(shape))
             blocks[name] = flat[start : start + size].reshape(shape)
             start += size
         return blocks
+
+    def _named(self, blocks) -> dict[str, np.ndarray]:
+        """Parameter names → views: ``W1, b1, …, WL, bL`` then ``w, b``."""
+        named = {}
+        for l in range(1, len(self._widths) + 1):
+            Wa = blocks[f"W{l}a"]
+            named |= {f"W{l}": Wa[:, 1:], f"b{l}": Wa[:, 0]}
+        if "Wa" in blocks:
+            named |= {"w": blocks["Wa"][:, 1:], "b": blocks["Wa"][:, 0]}
+        elif "bw" in blocks:
+            named |= {"w": blocks["bw"][1:], "b": blocks["bw"][0:1].reshape(())}
+        else:
+            named |= {"w": blocks["w"], "b": blocks["b"]}
+        return named
 
     def __getstate__(self) -> dict:
         # θ travels once; the views into it are rebuilt on arrival (a pickled view would come
@@ -84,8 +126,16 @@ class _BinaryModel:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self._blocks = self._split(self._theta)
-        self.params = MappingProxyType(self._named(self._blocks))
+        self._attach()
+
+    @property
+    def _output(self):
+        return output_for(self.n_classes)
+
+    @property
+    def theta(self) -> np.ndarray:
+        """The flat parameter vector, shape (n_params,); every entry of :attr:`params` views it."""
+        return self._theta
 
     @property
     def n_params(self) -> int:
@@ -95,7 +145,7 @@ class _BinaryModel:
     # -- public API -------------------------------------------------------------------
 
     def decision_function(self, X) -> np.ndarray:
-        """Logits ``z`` (eq. 26 / the linear part of eq. 29).
+        """Logits ``z`` (eq. 26 / the linear part of eq. 29), one per class for K classes.
 
         Parameters
         ----------
@@ -103,13 +153,13 @@ class _BinaryModel:
 
         Returns
         -------
-        ndarray of shape (n_samples,)
+        ndarray of shape (n_samples,) for two classes, (n_samples, K) for K
         """
         A = design_matrix(check_X(X, self.dtype, self.n_features))
-        return self._forward(A, self._buffers(A.shape[0])).copy()
+        return backprop.forward(self, A, self.workspace(A.shape[0])).copy()
 
     def predict_proba(self, X) -> np.ndarray:
-        """Predicted probabilities ``ŷ = σ(z)`` (eq. 29) that each label is 1.
+        """Predicted probabilities: ``σ(z)`` that the label is 1 (eq. 29), or a softmax over K.
 
         Parameters
         ----------
@@ -117,111 +167,135 @@ class _BinaryModel:
 
         Returns
         -------
-        ndarray of shape (n_samples,)
+        ndarray of shape (n_samples,) for two classes, (n_samples, K) for K
         """
-        return sigmoid(self.decision_function(X))
+        return self._output.proba(self.decision_function(X))
 
     def predict(self, X) -> np.ndarray:
-        """Predicted labels: 1 where ``ŷ ≥ 0.5`` (that is, ``z ≥ 0``), else 0.
+        """Predicted labels: 1 where ``ŷ ≥ 0.5`` (``z ≥ 0``) for two classes, else the arg max.
 
         Returns
         -------
         ndarray of int64, shape (n_samples,)
         """
-        return (self.decision_function(X) >= 0).astype(np.int64)
+        return self._output.predict(self.decision_function(X))
 
-    def loss(self, X, y, l2: float = 0.0) -> float:
-        """Mean binary cross-entropy (eq. 1 averaged, listing 2), plus ``l2/2 · ‖W‖²``.
+    def loss(self, X, y, l2: float = 0.0, l1: float = 0.0) -> float:
+        """Mean cross-entropy (eq. 1 averaged, listing 2), plus ``l2/2 · ‖W‖² + l1 · ‖W‖₁``.
 
         Parameters
         ----------
         X : array_like of shape (n_samples, n_features)
         y : array_like of shape (n_samples,)
-            Labels, each 0 or 1.
-        l2 : float, default 0
-            L2 penalty on the weights (not the biases).
+            Labels in 0..n_classes−1.
+        l2, l1 : float, default 0
+            Penalties on the weights (never the biases).
 
         Returns
         -------
         float
         """
-        A, sign = self._prepare(X, y)
-        ws = self._buffers(A.shape[0])
-        mean = loss_sum(self._forward(A, ws), sign, ws) / A.shape[0]
-        return mean + self._penalty(check_float("l2", l2, positive=False))
+        A, T = self.prepare(X, y)
+        return self.batch_loss(A, T, self.workspace(A.shape[0]), *self._penalties(l1, l2))
 
-    def gradients(self, X, y, l2: float = 0.0) -> dict[str, np.ndarray]:
+    def gradients(self, X, y, l2: float = 0.0, l1: float = 0.0) -> dict[str, np.ndarray]:
         """Gradient of :meth:`loss` with respect to every parameter (backpropagation).
-
-        Parameters
-        ----------
-        X : array_like of shape (n_samples, n_features)
-        y : array_like of shape (n_samples,)
-        l2 : float, default 0
 
         Returns
         -------
         dict
             Same keys, shapes and dtype as :attr:`params`; fresh arrays.
         """
-        A, sign = self._prepare(X, y)
-        ws = self._buffers(A.shape[0])
-        self._loss_and_step(A, sign, 1.0, check_float("l2", l2, positive=False), ws)
+        A, T = self.prepare(X, y)
+        ws = self.workspace(A.shape[0])
+        self.loss_and_gradient(A, T, ws, 1.0, *self._penalties(l1, l2))
         return {name: g.copy() for name, g in ws.grad_named.items()}
 
-    # -- training internals (used by fit) -----------------------------------------------
+    @staticmethod
+    def _penalties(l1, l2):
+        return check_float("l1", l1, positive=False), check_float("l2", l2, positive=False)
 
-    def _prepare(self, X, y, names=("X", "y")):
-        """Validated design matrix ``[1, X]`` and label signs ``1 − 2y`` in the model's dtype."""
+    # -- the trainer's protocol ---------------------------------------------------------
+
+    def prepare(self, X, y, names=("X", "y"), *, every_class: bool = False):
+        """Validated design matrix ``[1, X]`` and targets in the model's dtype.
+
+        Parameters
+        ----------
+        X : array_like of shape (n, n_features)
+        y : array_like of shape (n,)
+            Labels in 0..n_classes−1.
+        names : (str, str)
+            How ``X`` and ``y`` are called in messages.
+        every_class : bool
+            Also require every class to occur (training data; K > 2 only).
+
+        Returns
+        -------
+        A : ndarray of shape (n, 1 + n_features)
+        T : ndarray
+            Signs ``1 − 2y`` of shape (n,) for two classes, one-hot rows (n, K) for K.
+        """
         X = check_X(X, self.dtype, self.n_features, name=names[0])
-        y = check_y(y, X.shape[0], self.dtype, name=names[1], x_name=names[0])
-        return design_matrix(X), 1 - 2 * y
+        y = check_labels(y, X.shape[0], self.n_classes, name=names[1], x_name=names[0],
+                         every_class=every_class and self.n_classes > 2)
+        return design_matrix(X), self._output.encode(y, self.n_classes, self.dtype)
+    def workspace(self, n: int) -> SimpleNamespace:
+        """Every buffer a batch of up to ``n`` rows needs, allocated once (:func:`.backprop.workspace`)."""
+        return backprop.workspace(self, n)
 
-    def _buffers(self, n: int) -> SimpleNamespace:
-        """Scratch arrays for batches of up to ``n`` examples, and a gradient vector."""
-        ws = SimpleNamespace(grad=np.empty_like(self._theta))
-        for name in ("z", "dz", "m", "losses", "scratch"):
-            setattr(ws, name, np.empty(n, self.dtype))
-        ws.grad_blocks = self._split(ws.grad)
-        ws.grad_named = self._named(ws.grad_blocks)
-        self._add_buffers(ws, n)
-        return ws
+    def batch_loss(self, A, T, ws, l1: float = 0.0, l2: float = 0.0) -> float:
+        """Mean loss of one batch (with the penalties), forward only."""
+        return self._output.loss_sum(backprop.forward(self, A, ws), T, ws) / A.shape[0] + self._penalty(l1, l2)
 
-    def _loss_and_step(self, A, sign, lr: float, l2: float, ws) -> float:
-        """Forward and backward over one batch; ``ws.grad`` receives ``lr · ∂L/∂θ``.
+    def evaluate(self, A, T, ws, l1: float = 0.0, l2: float = 0.0) -> tuple[float, int]:
+        """Mean loss (with the penalties) and the number of correctly labelled rows, forward only."""
+        Z = backprop.forward(self, A, ws)
+        mean = self._output.loss_sum(Z, T, ws) / A.shape[0] + self._penalty(l1, l2)
+        return mean, self._output.count_correct(Z, T, ws)
+
+    def loss_and_gradient(self, A, T, ws, scale: float = 1.0, l1: float = 0.0, l2: float = 0.0) -> float:
+        """Forward and backward over one batch; ``ws.grad`` receives ``scale · ∂L/∂θ``.
 
         Parameters
         ----------
         A : ndarray of shape (n, 1 + n_features)
             Design matrix of the batch.
-        sign : ndarray of shape (n,)
-            ``1 − 2y`` for the batch.
-        lr : float
-            Step size folded into the error signal, so the update of eq. 20 is
-            ``θ −= ws.grad``. ``lr = 1`` gives the plain gradient.
-        l2 : float
-            L2 penalty on the weights.
+        T : ndarray
+            The batch's targets, from :meth:`prepare`.
         ws : SimpleNamespace
-            From :meth:`_buffers`, sized for at least ``n`` examples.
+            From :meth:`workspace`, sized for at least ``n`` rows.
+        scale : float
+            Folded into the error signal: plain gradient descent passes its step size, so the
+            update of eq. 20 is ``θ −= ws.grad``; ``scale = 1`` gives the gradient itself.
+        l1, l2 : float
+            Penalties ``l1 · Σ|W| + l2/2 · Σ W²`` on the weights (not the biases).
 
         Returns
         -------
         float
-            The batch's mean loss (with the penalty), measured before the update.
+            The batch's mean loss (with the penalties), at the parameters before any update.
         """
         n = A.shape[0]
-        z = self._forward(A, ws)
-        dz = ws.dz[:n]
-        mean = loss_and_delta(z, sign, lr / n, dz, ws) / n
-        self._backward(A, dz, ws)
-        if l2:
-            mean += self._penalty(l2)
+        Z = backprop.forward(self, A, ws)
+        delta = ws.dz[:n] if self.n_classes == 2 else ws.E[:n]
+        mean = self._output.loss_and_delta(Z, T, scale / n, delta, ws) / n
+        backprop.backward(self, A, delta, ws)
+        if l2 or l1:
+            mean += self._penalty(l1, l2)
             for name in self._weights:
-                ws.grad_named[name] += (lr * l2) * self.params[name]
+                W, grad = self.params[name], ws.grad_named[name]
+                if l2:
+                    grad += (scale * l2) * W
+                if l1:  # a subgradient: sign(0) = 0
+                    grad += (scale * l1) * np.sign(W)
         return mean
 
-    def _penalty(self, l2: float) -> float:
-        """``l2/2 · Σ W²`` over the weights (not the biases)."""
-        if not l2:
-            return 0.0
-        return 0.5 * l2 * sum(float(np.square(self.params[name]).sum()) for name in self._weights)
+    def _penalty(self, l1: float, l2: float) -> float:
+        """``l2/2 · Σ W² + l1 · Σ|W|`` over the weights (not the biases)."""
+        total = 0.0
+        if l2:
+            total += 0.5 * l2 * sum(float(np.square(self.params[name]).sum()) for name in self._weights)
+        if l1:
+            total += l1 * sum(float(np.abs(self.params[name]).sum()) for name in self._weights)
+        return total

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def numerical_gradients(model, X, y, eps: float = 1e-5, l2: float = 0.0) -> dict[str, np.ndarray]:
+def numerical_gradients(model, X, y, eps: float = 1e-5, l2: float = 0.0, l1: float = 0.0) -> dict[str, np.ndarray]:
     """Estimate ``∂L/∂θ`` for every parameter by central differences.
 
     ``∂L/∂θ_k ≈ (L(θ + ε e_k) − L(θ − ε e_k)) / 2ε``, one parameter at a time; the
@@ -15,12 +15,12 @@ def numerical_gradients(model, X, y, eps: float = 1e-5, l2: float = 0.0) -> dict
     ----------
     model : object
         Anything with a ``params`` mapping of arrays (perturbed in place, then restored)
-        and a ``loss(X, y, l2=...)`` method.
+        and a ``loss(X, y, l2=..., l1=...)`` method.
     X : array_like of shape (n_samples, n_features)
     y : array_like of shape (n_samples,)
     eps : float, default 1e-5
         Half the step. In float32 use about 1e-2 to 1e-3.
-    l2 : float, default 0
+    l2, l1 : float, default 0
         Passed to ``model.loss``.
 
     Returns
@@ -35,9 +35,9 @@ def numerical_gradients(model, X, y, eps: float = 1e-5, l2: float = 0.0) -> dict
             original = param[index].copy()
             try:
                 param[index] = original + eps
-                up, loss_up = param[index].copy(), model.loss(X, y, l2=l2)
+                up, loss_up = param[index].copy(), model.loss(X, y, l2=l2, l1=l1)
                 param[index] = original - eps
-                down, loss_down = param[index].copy(), model.loss(X, y, l2=l2)
+                down, loss_down = param[index].copy(), model.loss(X, y, l2=l2, l1=l1)
             finally:
                 param[index] = original
             # Divide by the step actually taken: in float32, θ ± ε is rounded.

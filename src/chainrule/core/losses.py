@@ -1,4 +1,5 @@
-"""Binary cross-entropy (seed eq. 1) computed from logits, and its gradient (eq. 16).
+"""Cross-entropy computed from logits, and its gradient ``ŷ − y`` (eq. 16): binary (seed eq. 1)
+for one sigmoid output unit, categorical for a softmax over K classes.
 
 The seed's listing 2 clips ``ŷ`` to ``[1e-15, 1 - 1e-15]`` before taking logs, which
 caps every example's loss at ≈ 34.5 and still overflows ``np.exp`` on the way to ``ŷ``.
@@ -133,5 +134,117 @@ def loss_and_delta(z, sign, scale, delta, ws) -> float:
     with np.errstate(under="ignore"):
         np.exp(delta, out=delta)  # σ(m)
     delta *= sign
+    delta *= scale
+    return total
+
+
+def log_softmax_parts(Z, mx, out):
+    """``Z − max`` row by row, exponentiated, and the rows' sums: the pieces of a stable softmax.
+
+    ``softmax(Z)_k = e^{Z_k − M} / Σ_j e^{Z_j − M}`` with ``M = max_j Z_j`` for each row: every
+    exponent is ≤ 0, so nothing overflows, and the largest term is exactly 1, so the sum lies in
+    [1, K] and its log loses nothing (the log-sum-exp trick).
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n, K)
+        Logits.
+    mx : ndarray of shape (n,)
+        Receives the row maxima ``M``.
+    out : ndarray of shape (n, K)
+        Receives ``e^{Z − M}`` (may not alias ``Z``).
+
+    Returns
+    -------
+    ndarray of shape (n, K)
+        ``out``.
+    """
+    np.max(Z, axis=1, out=mx)
+    np.subtract(Z, mx[:, None], out=out)
+    with np.errstate(under="ignore"):  # e^{−large} is 0, as it should be
+        np.exp(out, out=out)
+    return out
+
+
+def softmax(Z) -> np.ndarray:
+    """Class probabilities ``e^{Z_k} / Σ_j e^{Z_j}`` for each row, without overflow.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n, K)
+
+    Returns
+    -------
+    ndarray of shape (n, K)
+        Rows sum to 1 (to rounding).
+    """
+    Z = np.asarray(Z)
+    E = log_softmax_parts(Z, np.empty(Z.shape[0], Z.dtype), np.empty_like(Z))
+    E /= E.sum(axis=1, keepdims=True)
+    return E
+
+
+def categorical_loss_sum(Z, Y, ws) -> float:
+    """Sum over a batch of ``L_i = log Σ_k e^{Z_ik} − Z_{i,y_i}`` (categorical cross-entropy).
+
+    This is eq. 1 for K classes: ``−Σ_k y_k log ŷ_k`` with ``ŷ = softmax(z)`` and a one-hot
+    ``y``, written in the logits. Each example's loss is ``(M_i − Z_{i,y_i}) + log s_i``
+    (``s_i ∈ [1, K]`` from :func:`log_softmax_parts`), a sum of two non-negative terms, so it is
+    exact even when both the logit and the maximum are 1e4 and the loss is 0.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n, K)
+        Logits.
+    Y : ndarray of shape (n, K)
+        One-hot labels.
+    ws : namespace
+        Buffers ``E`` (≥ n, K) and ``mx``, ``s``, ``gap``, ``logs`` (≥ n,); left holding
+        ``E = e^{Z − M}``, ``s = Σ_k E`` and ``gap = M − Z_{i,y_i}`` for the caller.
+
+    Returns
+    -------
+    float
+    """
+    n = Z.shape[0]
+    mx, s, gap = ws.mx[:n], ws.s[:n], ws.gap[:n]
+    E = log_softmax_parts(Z, mx, ws.E[:n])
+    np.sum(E, axis=1, out=s)
+    # Z_{i,y_i} exactly: the one-hot row picks one logit, the other products are exact zeros.
+    np.einsum("ik,ik->i", Z, Y, out=gap)
+    np.subtract(mx, gap, out=gap)  # M − Z_{i,y_i} ≥ 0; exactly 0 where the label's logit is the largest
+    total = float(gap.sum())
+    total += float(np.log(s, out=ws.logs[:n]).sum())
+    return total
+
+
+def categorical_loss_and_delta(Z, Y, scale, delta, ws) -> float:
+    """Sum of the categorical losses, and ``scale · (ŷ − y)`` written into ``delta``.
+
+    The same output error as the sigmoid unit's (eq. 16): with ``ŷ = softmax(z)`` and
+    categorical cross-entropy, ``∂L_i/∂z_ik = ŷ_ik − y_ik``, the softmax's Jacobian cancelling
+    against the loss's ``1/ŷ`` exactly as the sigmoid's derivative does in eq. 16.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n, K)
+    Y : ndarray of shape (n, K)
+        One-hot labels.
+    scale : float
+        Factor folded into the error signal (``1/n``, times the step for plain gradient descent).
+    delta : ndarray of shape (n, K)
+        Receives ``scale · (ŷ − y)``; may be ``ws.E[:n]``.
+    ws : namespace
+        As for :func:`categorical_loss_sum`.
+
+    Returns
+    -------
+    float
+        ``Σ_i L_i`` over the batch (not the mean).
+    """
+    n = Z.shape[0]
+    total = categorical_loss_sum(Z, Y, ws)
+    np.divide(ws.E[:n], ws.s[:n, None], out=delta)  # ŷ = softmax(z)
+    delta -= Y
     delta *= scale
     return total

@@ -1,4 +1,11 @@
-"""Gradient descent (seed §3, eq. 20 / eq. 72): full batch, per example, or mini-batches."""
+"""Training (seed §3, eq. 20 / eq. 72): full batch, per example or mini-batches; any optimizer,
+schedule and stopping rule.
+
+:func:`fit` is the loop: for each epoch, for each batch, the model's forward and backward pass
+(:meth:`~.base.Network.loss_and_gradient`), then the optimizer's update; after each epoch, the
+stopping rule (:mod:`.stopping`) and the schedule (:mod:`.schedules`). Off by default, both:
+with ``optimizer="gd"`` and a constant step it runs the seed's loops, all their iterations.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import check_float, check_int
-from .losses import loss_sum
+from .optimizers import get_optimizer
+from .schedules import get_schedule
+from .stopping import MONITORS, Plateau
 
 
 @dataclass(frozen=True, eq=False)
@@ -32,13 +41,31 @@ class History(Sequence):
         True when training stopped early because the loss or a parameter became non-finite,
         or the loss exceeded ``max_loss_factor`` times its first value.
     reason : str
-        Why training stopped early; empty when it ran all its iterations.
+        Why training stopped early (diverged, or a stopping rule); empty when it ran all its
+        iterations.
+    learning_rate : ndarray of shape (n_completed,) or None
+        The step size ``η`` each iteration used (it changes under a schedule).
+    monitor : str or None
+        What the stopping rule watched (:data:`~.stopping.MONITORS`), or None without one.
+    monitored : ndarray of shape (n_completed,) or None
+        Its value after each iteration (validation values at the parameters the iteration ended with).
+    best_iteration : int or None
+        The iteration with the best monitored value.
+    kept_iteration : int or None
+        The iteration after which the parameters are the ones left in the model: the best one
+        when a validation monitor restored it, else the last; None when training diverged (the
+        parameters are then as they were at that moment).
     """
 
     loss: np.ndarray
     val_loss: np.ndarray | None = None
     diverged: bool = False
     reason: str = ""
+    learning_rate: np.ndarray | None = None
+    monitor: str | None = None
+    monitored: np.ndarray | None = None
+    best_iteration: int | None = None
+    kept_iteration: int | None = None
 
     def __len__(self):
         return len(self.loss)
@@ -48,6 +75,11 @@ class History(Sequence):
 
     def __array__(self, dtype=None, copy=None):
         return np.array(self.loss, dtype=dtype, copy=True if copy else None)
+
+    @property
+    def n_iter(self) -> int:
+        """Completed iterations (scikit-learn's ``n_iter_``)."""
+        return len(self.loss)
 
     @property
     def diverged_at(self) -> int | None:
@@ -63,36 +95,60 @@ def fit(
     iterations: int,
     batch_size: int | None = None,
     *,
+    optimizer="gd",
+    schedule: str = "constant",
+    power_t: float = 0.5,
+    n_iter_no_change: int = 10,
+    tol: float = 1e-4,
+    early_stopping: bool | str = False,
     shuffle: bool = False,
     seed: int | None = 0,
+    l1: float = 0.0,
     l2: float = 0.0,
     validation_data=None,
     max_loss_factor: float | None = None,
     callback=None,
 ) -> History:
-    """Train ``model`` in place by gradient descent, ``θ ← θ − α ∇L(θ)`` (eq. 20).
+    """Train ``model`` in place: ``θ ← θ − η ∇L(θ)`` (eq. 20), or a step of another optimizer.
 
     Parameters
     ----------
     model : LogisticRegression or MLP
     X : array_like of shape (n_samples, n_features)
     y : array_like of shape (n_samples,)
-        Labels, each 0 or 1.
+        Labels 0..n_classes−1 (0 and 1 for two classes); for K classes each must occur.
     lr : float
-        Learning rate ``α`` > 0.
+        Learning rate ``η`` > 0 (the initial one under a schedule).
     iterations : int
-        Number of passes over the data (the seed's ``num_iterations``).
+        Number of passes over the data (the seed's ``num_iterations``; scikit-learn's ``max_iter``).
     batch_size : int or None, default None
         Examples per update. None: full-batch gradient descent, one update per
         iteration (the seed's ``train_model``). 1: one update per example (the seed's
         ``train_nn``). Otherwise mini-batches; the last one of a pass may be smaller.
+    optimizer : {"gd", "momentum", "nesterov", "adam"} or optimizer object, default "gd"
+        A name (scikit-learn's defaults: μ = 0.9, β1 = 0.9, β2 = 0.999, ε = 1e-8) or an object
+        such as ``Momentum(momentum=0.5, nesterov=True)`` or ``Adam(beta_1=0.8)``.
+    schedule : {"constant", "invscaling", "adaptive"}, default "constant"
+        ``invscaling``: ``η = lr / (t + 1)^power_t`` with ``t`` the examples seen, per epoch.
+        ``adaptive``: ``η ÷ 5`` at each plateau of the monitored loss (the training loss unless
+        ``early_stopping`` says otherwise); stop at a plateau once ``η ≤ 1e-6``.
+    power_t : float, default 0.5
+    n_iter_no_change : int, default 10
+        A plateau is more than this many epochs in a row without an improvement of ``tol``.
+    tol : float, default 1e-4
+    early_stopping : bool or {"validation_loss", "validation_accuracy", "training_loss"}, default False
+        Stop at a plateau of this monitor. True: the validation loss given ``validation_data``,
+        else the training loss. A validation monitor restores the parameters of its best epoch
+        at the end (scikit-learn's ``early_stopping=True`` is ``"validation_accuracy"``).
     shuffle : bool, default False
         Visit the examples in a fresh random order each pass (mini-batches only; the
         full-batch gradient does not depend on the order).
     seed : int or None, default 0
         Seed of the ``np.random.default_rng`` that shuffles.
-    l2 : float, default 0
-        L2 penalty ``l2/2 · ‖W‖²`` on the weights (not the biases), added to the loss.
+    l1, l2 : float, default 0
+        Penalties ``l1 · ‖W‖₁ + l2/2 · ‖W‖²`` on the weights (not the biases), added to the loss.
+        scikit-learn's ``alpha`` adds ``alpha/2 · ‖W‖² / n_b`` per batch of ``n_b`` rows: with
+        batches all of one size, ``l2 = alpha / batch_size``.
     validation_data : tuple (X_val, y_val), optional
         Data whose mean loss is recorded in ``History.val_loss`` every iteration.
     max_loss_factor : float, optional
@@ -104,16 +160,25 @@ def fit(
     Returns
     -------
     History
-        The loss of every completed iteration. Training stops early, and the history
-        says why, as soon as the loss or a parameter becomes non-finite: the history
-        holds no NaN. The parameters are left as they were at that moment.
+        The loss of every completed iteration, and why training stopped. Training stops
+        early, and the history says why, as soon as the loss or a parameter becomes
+        non-finite: the history holds no NaN. The parameters are left as they were then.
     """
     lr = check_float("lr", lr, positive=True)
     iterations = check_int("iterations", iterations, 1)
+    l1 = check_float("l1", l1, positive=False)
     l2 = check_float("l2", l2, positive=False)
+    check_float("power_t", power_t, positive=False)
     if max_loss_factor is not None:
         max_loss_factor = check_float("max_loss_factor", max_loss_factor, positive=True)
-    A, sign = model._prepare(X, y)
+    opt = get_optimizer(optimizer)
+    steps = get_schedule(schedule, lr, power_t)
+    monitor = _monitor(early_stopping, steps.adapts, validation_data is not None)
+    plateau = None
+    if monitor is not None:
+        plateau = Plateau(monitor, check_float("tol", tol, positive=False),
+                          check_int("n_iter_no_change", n_iter_no_change, 1))
+    A, T = model.prepare(X, y, every_class=True)
     n = A.shape[0]
     if batch_size is None:
         batch_size = n
@@ -122,46 +187,54 @@ def fit(
         if batch_size > n:
             raise ValueError(f"batch_size must be between 1 and the number of samples ({n}); got {batch_size}")
     if validation_data is not None:
-        A_val, sign_val = model._prepare(*validation_data, names=("X_val", "y_val"))
-        ws_val = model._buffers(A_val.shape[0])
+        A_val, T_val = model.prepare(*validation_data, names=("X_val", "y_val"))
+        ws_val = model.workspace(A_val.shape[0])
 
-    ws = model._buffers(batch_size)
-    theta = model._theta
+    ws = model.workspace(batch_size)
+    theta = model.theta
+    opt.start(theta)
+    best_theta = np.empty_like(theta) if plateau is not None and plateau.restores_best else None
     rng = np.random.default_rng(seed)
     order = None
     if shuffle and batch_size < n:
         A_batch = np.empty((batch_size, A.shape[1]), model.dtype)
-        sign_batch = np.empty(batch_size, model.dtype)
+        T_batch = np.empty((batch_size, *T.shape[1:]), model.dtype)
+        rows, order = np.arange(n), np.empty(n, np.int64)
 
-    losses, val_losses, reason = [], [], ""
+    losses, val_losses, rates, monitored, reason, diverged = [], [], [], [], "", False
+    val_loss = None  # at the parameters the next iteration starts from, when already known
+    eta = lr
     # Divergence is detected below from the values themselves; overflow warnings would
     # only repeat it, once per operation.
     with np.errstate(over="ignore", invalid="ignore", under="ignore", divide="ignore"):
         for iteration in range(iterations):
-            if validation_data is not None:
-                val_loss = loss_sum(model._forward(A_val, ws_val), sign_val, ws_val) / A_val.shape[0]
-                val_loss += model._penalty(l2)
+            if validation_data is not None and val_loss is None:
+                val_loss = model.batch_loss(A_val, T_val, ws_val, l1, l2)
             if shuffle and batch_size < n:
-                order = rng.permutation(n)
+                # rng.permutation(n) without a new array each epoch: the same draws, in place
+                np.copyto(order, rows)
+                rng.shuffle(order)
+            scale = eta if opt.folds_step else 1.0
             total = 0.0
             for start in range(0, n, batch_size):
                 stop = min(start + batch_size, n)
                 if order is None:
-                    A_b, sign_b = A[start:stop], sign[start:stop]
+                    A_b, T_b = A[start:stop], T[start:stop]
                 else:
                     idx = order[start:stop]
                     A_b = np.take(A, idx, axis=0, out=A_batch[: stop - start])
-                    sign_b = np.take(sign, idx, out=sign_batch[: stop - start])
-                batch_loss = model._loss_and_step(A_b, sign_b, lr, l2, ws)
+                    T_b = np.take(T, idx, axis=0, out=T_batch[: stop - start])
+                batch_loss = model.loss_and_gradient(A_b, T_b, ws, scale, l1, l2)
                 if not math.isfinite(batch_loss):
                     reason = f"loss became non-finite ({batch_loss}) at iteration {iteration}"
                     break
-                theta -= ws.grad  # eq. 20; ws.grad already holds lr · ∇L
+                opt.step(theta, ws.grad, eta)
                 if not np.isfinite(theta).all():
                     reason = f"parameters became non-finite at iteration {iteration}"
                     break
                 total += batch_loss * (stop - start)
             if reason:
+                diverged = True
                 break
             epoch_loss = total / n
             if max_loss_factor is not None and losses and epoch_loss > max_loss_factor * losses[0]:
@@ -169,16 +242,61 @@ def fit(
                     f"loss exploded at iteration {iteration}: {epoch_loss:.6g} > "
                     f"{max_loss_factor:g} × the first iteration's {losses[0]:.6g}"
                 )
+                diverged = True
                 break
             losses.append(epoch_loss)
+            rates.append(eta)
             if validation_data is not None:
                 val_losses.append(val_loss)
             if callback is not None:
-                callback(iteration, epoch_loss, val_loss if validation_data is not None else None)
+                callback(iteration, epoch_loss, val_loss)
+            val_loss = None
+            if plateau is not None:
+                if monitor == "training_loss":
+                    value = epoch_loss
+                else:  # after the epoch's updates; also the next iteration's starting val_loss
+                    val_loss, correct = model.evaluate(A_val, T_val, ws_val, l1, l2)
+                    value = val_loss if monitor == "validation_loss" else correct / A_val.shape[0]
+                monitored.append(value)
+                if plateau.update(value, iteration) and best_theta is not None:
+                    np.copyto(best_theta, theta)
+            eta = steps.after_epoch((iteration + 1) * n)
+            if plateau is not None and plateau.reached:
+                if steps.on_plateau():
+                    reason = plateau.describe(iteration)
+                    if steps.adapts:
+                        reason += f"; the learning rate is down to {steps.lr:g}"
+                    break
+                plateau.count = 0
+                eta = steps.lr
 
+    kept = None if diverged or not losses else len(losses) - 1
+    if best_theta is not None and not diverged and plateau.best_iteration is not None:
+        np.copyto(theta, best_theta)
+        kept = plateau.best_iteration
     return History(
         loss=np.asarray(losses, dtype=np.float64),
         val_loss=np.asarray(val_losses, dtype=np.float64) if validation_data is not None else None,
-        diverged=bool(reason),
+        diverged=diverged,
         reason=reason,
+        learning_rate=np.asarray(rates, dtype=np.float64),
+        monitor=monitor,
+        monitored=np.asarray(monitored, dtype=np.float64) if monitor is not None else None,
+        best_iteration=plateau.best_iteration if plateau is not None else None,
+        kept_iteration=kept,
     )
+
+
+def _monitor(early_stopping, adapts: bool, has_validation: bool) -> str | None:
+    """What the stopping rule watches, from ``early_stopping`` (see :func:`fit`)."""
+    if early_stopping is False:
+        return "training_loss" if adapts else None
+    if early_stopping is True:
+        return "validation_loss" if has_validation else "training_loss"
+    if early_stopping not in MONITORS:
+        raise ValueError(
+            f"early_stopping must be True, False or one of {', '.join(MONITORS)}; got {early_stopping!r}"
+        )
+    if early_stopping.startswith("validation") and not has_validation:
+        raise ValueError(f"early_stopping={early_stopping!r} needs validation_data=(X_val, y_val)")
+    return early_stopping
