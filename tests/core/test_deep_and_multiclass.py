@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from chainrule.core import ACTIVATIONS, MLP, LogisticRegression, fit, numerical_gradients, relative_error, softmax
+from chainrule.core import ACTIVATIONS, MLP, LogisticRegression, backprop, fit, numerical_gradients, relative_error, softmax
 
 from .test_gradients import assert_float32_backprop_tracks_float64
 
@@ -166,3 +166,18 @@ def test_labels_outside_or_with_a_gap_are_refused_by_name():
     with pytest.raises(ValueError, match="y_val must hold the labels"):
         fit(model, X, [0, 1, 2, 0], lr=0.1, iterations=1, validation_data=(X, [0, 1, 2, -1]))
     assert model.loss(X, [0, 2, 2, 0]) > 0  # scoring a subset of classes is fine
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("depth", [0, 1, 2])
+def test_a_batch_worked_through_in_row_blocks_gives_the_batchs_loss_and_gradient(depth, n_classes, monkeypatch):
+    X, y = make_data(50, 3, n_classes, seed=depth)
+    model = make_model(depth, "tanh", n_classes, 3, seed=1)
+    whole = model.loss(X, y, l2=0.1), model.gradients(X, y, l2=0.1), model.predict_proba(X)
+    monkeypatch.setattr(backprop, "block_rows", lambda net: 7)  # 50 rows: seven blocks of 7 and one of 1
+    assert model.workspace(50).rows == 7
+    blocked = model.loss(X, y, l2=0.1), model.gradients(X, y, l2=0.1), model.predict_proba(X)
+    assert blocked[0] == pytest.approx(whole[0], rel=1e-14)
+    for name in whole[1]:
+        np.testing.assert_allclose(blocked[1][name], whole[1][name], rtol=1e-12, atol=1e-16)
+    np.testing.assert_allclose(blocked[2], whole[2], rtol=1e-14)

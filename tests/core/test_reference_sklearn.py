@@ -60,6 +60,18 @@ def test_full_batch_descent_follows_sklearn_step_for_step(widths, activation, n_
     assert_same_training(model, history, clf, X)
 
 
+def test_a_batch_larger_than_a_row_block_follows_sklearn_too():
+    # 5,000 rows: the core works through each batch in blocks (backprop.block_rows); the sum is the same
+    X, y = make_classification(n_samples=5000, n_features=5, n_informative=3, n_classes=3, n_clusters_per_class=1,
+                               random_state=0)
+    model = MLP(5, activation="relu", init="xavier", seed=2, hidden_widths=(64, 32), n_classes=3)
+    assert model.workspace(5000).rows < 2500  # three blocks
+    clf = reference_classifier(model, X, y, lr=0.3, iterations=30)
+    history = fit(model, X, y, lr=0.3, iterations=30)
+    fit_quietly(clf, X, y)
+    assert_same_training(model, history, clf, X)
+
+
 OPTIMIZERS = {
     "momentum": (Momentum(0.9), 0.05),
     "nesterov": (Momentum(0.9, nesterov=True), 0.05),

@@ -16,7 +16,8 @@ def run(cfg: DictConfig, project_root: Path) -> bool:
     if "core" in cfg.sections:
         cases = [core_speed.Case(**case | {"hidden_widths": tuple(case["hidden_widths"])})
                  for case in OmegaConf.to_container(cfg.core_cases)]
-        table = core_speed.run(cases, lr=cfg.lr, repeats=cfg.repeats, floor=OmegaConf.to_container(cfg.core_limit))
+        table = core_speed.run(cases, lr=cfg.lr, repeats=cfg.repeats, floor=OmegaConf.to_container(cfg.core_limit),
+                               blas_threads=cfg.blas_threads)
         met &= _show("Core: our MLP vs scikit-learn MLPClassifier (float64), same weights, same updates", table)
     if "figures" in cfg.sections:
         met &= _show("Figures: render time at default size, PNG included (median)", figure_speed.run(cfg.repeats))

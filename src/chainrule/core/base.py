@@ -156,7 +156,11 @@ class Network:
         ndarray of shape (n_samples,) for two classes, (n_samples, K) for K
         """
         A = design_matrix(check_X(X, self.dtype, self.n_features))
-        return backprop.forward(self, A, self.workspace(A.shape[0])).copy()
+        ws = self.workspace(A.shape[0])
+        Z = np.empty((A.shape[0], *ws.z.shape[1:]), self.dtype)
+        for rows in backprop.blocks(A.shape[0], ws.rows):
+            Z[rows] = backprop.forward(self, A[rows], ws)
+        return Z
 
     def predict_proba(self, X) -> np.ndarray:
         """Predicted probabilities: ``σ(z)`` that the label is 1 (eq. 29), or a softmax over K.
@@ -246,13 +250,16 @@ class Network:
 
     def batch_loss(self, A, T, ws, l1: float = 0.0, l2: float = 0.0) -> float:
         """Mean loss of one batch (with the penalties), forward only."""
-        return self._output.loss_sum(backprop.forward(self, A, ws), T, ws) / A.shape[0] + self._penalty(l1, l2)
+        return self.evaluate(A, T, ws, l1, l2)[0]
 
     def evaluate(self, A, T, ws, l1: float = 0.0, l2: float = 0.0) -> tuple[float, int]:
         """Mean loss (with the penalties) and the number of correctly labelled rows, forward only."""
-        Z = backprop.forward(self, A, ws)
-        mean = self._output.loss_sum(Z, T, ws) / A.shape[0] + self._penalty(l1, l2)
-        return mean, self._output.count_correct(Z, T, ws)
+        total, right = 0.0, 0
+        for rows in backprop.blocks(A.shape[0], ws.rows):
+            Z = backprop.forward(self, A[rows], ws)
+            total += self._output.loss_sum(Z, T[rows], ws)
+            right += self._output.count_correct(Z, T[rows], ws)
+        return total / A.shape[0] + self._penalty(l1, l2), right
 
     def loss_and_gradient(self, A, T, ws, scale: float = 1.0, l1: float = 0.0, l2: float = 0.0) -> float:
         """Forward and backward over one batch; ``ws.grad`` receives ``scale · ∂L/∂θ``.
@@ -276,11 +283,16 @@ class Network:
         float
             The batch's mean loss (with the penalties), at the parameters before any update.
         """
-        n = A.shape[0]
-        Z = backprop.forward(self, A, ws)
-        delta = ws.dz[:n] if self.n_classes == 2 else ws.E[:n]
-        mean = self._output.loss_and_delta(Z, T, scale / n, delta, ws) / n
-        backprop.backward(self, A, delta, ws)
+        n, total = A.shape[0], 0.0
+        for block, rows in enumerate(backprop.blocks(n, ws.rows)):
+            A_b, T_b = A[rows], T[rows]
+            Z = backprop.forward(self, A_b, ws)
+            delta = (ws.dz if self.n_classes == 2 else ws.E)[: A_b.shape[0]]
+            total += self._output.loss_and_delta(Z, T_b, scale / n, delta, ws)  # δ carries the batch's 1/n
+            backprop.backward(self, A_b, delta, ws, ws.part_blocks if block else ws.grad_blocks)
+            if block:
+                ws.grad += ws.part
+        mean = total / n
         if l2 or l1:
             mean += self._penalty(l1, l2)
             for name in self._weights:
