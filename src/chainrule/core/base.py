@@ -20,7 +20,7 @@ The protocol a trainer uses (:func:`~chainrule.core.training.fit`, the optimizer
 - ``model.workspace(n)``: every buffer a batch of up to ``n`` rows needs, allocated once, with
   ``ws.grad`` laid out like ``θ``;
 - ``model.loss_and_gradient(A, T, ws, scale, l1, l2)``: forward and backward over one batch;
-- ``model.batch_loss(A, T, ws, l1, l2)`` and ``model.evaluate(A, T, ws, l1, l2)``: forward only.
+- ``model.evaluate(A, T, ws, l1, l2)``: mean loss and correct rows, forward only.
 """
 
 from __future__ import annotations
@@ -200,7 +200,7 @@ class Network:
         float
         """
         A, T = self.prepare(X, y)
-        return self.batch_loss(A, T, self.workspace(A.shape[0]), *self._penalties(l1, l2))
+        return self.evaluate(A, T, self.workspace(A.shape[0]), *self._penalties(l1, l2))[0]
 
     def gradients(self, X, y, l2: float = 0.0, l1: float = 0.0) -> dict[str, np.ndarray]:
         """Gradient of :meth:`loss` with respect to every parameter (backpropagation).
@@ -247,10 +247,6 @@ class Network:
     def workspace(self, n: int) -> SimpleNamespace:
         """Every buffer a batch of up to ``n`` rows needs, allocated once (:func:`.backprop.workspace`)."""
         return backprop.workspace(self, n)
-
-    def batch_loss(self, A, T, ws, l1: float = 0.0, l2: float = 0.0) -> float:
-        """Mean loss of one batch (with the penalties), forward only."""
-        return self.evaluate(A, T, ws, l1, l2)[0]
 
     def evaluate(self, A, T, ws, l1: float = 0.0, l2: float = 0.0) -> tuple[float, int]:
         """Mean loss (with the penalties) and the number of correctly labelled rows, forward only."""

@@ -209,7 +209,7 @@ def fit(
     with np.errstate(over="ignore", invalid="ignore", under="ignore", divide="ignore"):
         for iteration in range(iterations):
             if validation_data is not None and val_loss is None:
-                val_loss = model.batch_loss(A_val, T_val, ws_val, l1, l2)
+                val_loss = model.evaluate(A_val, T_val, ws_val, l1, l2)[0]
             if shuffle and batch_size < n:
                 # rng.permutation(n) without a new array each epoch: the same draws, in place
                 np.copyto(order, rows)
