@@ -77,8 +77,40 @@ def test_a_single_run_records_everything_and_its_model_reproduces_the_core(store
 
 
 @pytest.mark.slow
+def test_a_deep_adam_run_that_stops_early_records_why_and_its_model_reproduces_the_core(store, compose_config):
+    overrides = ["model.hidden_widths=[16,8]", "optimizer=adam", "train.lr=0.05", "train.iterations=400",
+                 "train.early_stopping=true", "train.patience=5", "train.schedule=adaptive"]
+    store.train(*overrides)
+
+    (run,) = store.runs()
+    assert run.info.status == "FINISHED" and run.info.run_name == "mlp-w16x8-relu-adam-lr0.05-moons"
+    params, tags = run.data.params, run.data.tags
+    assert params["model.hidden_widths"] == "[16, 8]" and "model.hidden_width" not in params
+    assert params["optimizer.name"] == "adam" and params["optimizer.beta_2"] == "0.999"
+    assert tags["chainrule.stopped_early"] == "true" and tags["chainrule.monitor"] == "validation_loss"
+    assert "did not improve" in tags["chainrule.stop_reason"]
+
+    cfg = compose_config(*overrides)
+    splits, model = pipeline.prepare(cfg)
+    history = pipeline.train(cfg, model, splits)
+    assert tags["chainrule.best_iteration"] == str(history.kept_iteration) and history.kept_iteration < len(history.loss) - 1
+    client = store.client
+    assert len(client.get_metric_history(run.info.run_id, "train/loss")) == len(history.loss) < 400
+    rates = {m.step: m.value for m in client.get_metric_history(run.info.run_id, "train/lr")}
+    changes = [0] + [i for i in range(1, len(history.learning_rate)) if history.learning_rate[i] != history.learning_rate[i - 1]]
+    assert sorted(rates) == changes and rates[0] == 0.05
+    # the logged model holds the restored best weights: bit for bit the core's predictions
+    loaded = mlflow.pyfunc.load_model(f"runs:/{run.info.run_id}/model")
+    predicted = loaded.predict(splits.raw["test"][splits.table.features])
+    np.testing.assert_array_equal(predicted["probability"].to_numpy(), model.predict_proba(splits.X["test"]))
+
+
+@pytest.mark.slow
 def test_a_multirun_gets_one_parent_with_every_job_as_its_child(store):
-    store.train("-m", "model=logistic,mlp", "train.lr=0.1,1.0", f"train.iterations={ITERATIONS}")
+    # across model kinds with a setting only the MLP has: the logistic jobs run without it
+    result = store.train("-m", "model=logistic,mlp", "train.lr=0.1,1.0", "model.hidden_width=3", f"train.iterations={ITERATIONS}")
+    said = (result.stdout + result.stderr).count("model.hidden_width=3 does not apply to model=logistic: its runs go without it")
+    assert said == 1
 
     runs = store.runs()
     parents = [r for r in runs if r.data.tags.get("chainrule.role") == "sweep"]
@@ -89,8 +121,14 @@ def test_a_multirun_gets_one_parent_with_every_job_as_its_child(store):
     assert all(c.data.tags["mlflow.parentRunId"] == parent.info.run_id for c in children)
     assert all(c.info.status == "FINISHED" for c in children)
     assert sorted(c.info.run_name for c in children) == [
-        "logistic-lr0.1-moons", "logistic-lr1-moons", "mlp-w2-relu-lr0.1-moons", "mlp-w2-relu-lr1-moons",
+        "logistic-lr0.1-moons", "logistic-lr1-moons", "mlp-w3-relu-lr0.1-moons", "mlp-w3-relu-lr1-moons",
     ]
+    for child in children:
+        recorded = {k for k in child.data.params if k.startswith("model.")}
+        if child.data.params["model.name"] == "logistic":
+            assert recorded == {"model.name", "model.init"}
+        else:
+            assert child.data.params["model.hidden_width"] == "3" and child.data.params["model.hidden_widths"] == "[3]"
 
     client = store.client
     paths = artifact_paths(client, parent.info.run_id)

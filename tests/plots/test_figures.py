@@ -91,6 +91,13 @@ def test_width_comparison_plots_the_score_against_width():
     assert len(ax.get_lines()) == 2 and ax.get_xscale() == "log" and ax.get_ylabel() == "test/accuracy"
 
 
+def test_depth_comparison_plots_the_score_against_the_number_of_hidden_layers():
+    scores = pd.DataFrame({"depth": [1, 2, 3] * 2, "lr": [0.1] * 3 + [1.0] * 3, "test/accuracy": np.linspace(0.6, 0.9, 6)})
+    (ax,) = plots.depth_comparison(scores, "test/accuracy", "by depth").axes
+    assert len(ax.get_lines()) == 2 and ax.get_xscale() == "linear" and ax.get_xlabel() == "hidden layers L"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3"]
+
+
 def test_boundaries_side_by_side_has_one_panel_per_model():
     model, points = two_d_model()
     fig = plots.boundaries_side_by_side([("H = 2", model.predict_proba), ("H = 3", model.predict_proba)], points, ["x1", "x2"], "t", 20)

@@ -40,6 +40,8 @@ def run(repeats: int) -> pd.DataFrame:
         "decision_boundary": lambda: plots.decision_boundary(model.predict_proba, points, ["x1", "x2"], "boundary"),
         "loss_comparison (8 curves)": lambda: plots.loss_comparison(curves, "comparison"),
         "width_comparison": lambda: plots.width_comparison(widths, "test/accuracy", "widths"),
+        "depth_comparison": lambda: plots.depth_comparison(
+            widths.assign(depth=[1, 2, 3, 4, 5] * 2), "test/accuracy", "depths"),
         "width_boundaries (5 panels)": lambda: plots.boundaries_side_by_side(
             [(f"H = {h}", model.predict_proba) for h in (1, 2, 4, 8, 16)], points, ["x1", "x2"], "boundaries"),
         "heatmap (4 x 4)": lambda: plots.heatmap(grid, "val/log_loss", "grid"),

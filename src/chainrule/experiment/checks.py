@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import logging
 import math
 
 from omegaconf import DictConfig, OmegaConf
 
-from chainrule.core import ACTIVATIONS, INITIALIZERS
+from chainrule.core import ACTIVATIONS, INITIALIZERS, MONITORS, OPTIMIZERS, SCHEDULES
 from chainrule.errors import ConfigError
 from chainrule.experiment.metrics import OBJECTIVES
+from chainrule.experiment.schemas import MLP_ONLY
+
+log = logging.getLogger("chainrule")
 
 TASKS = ("train", "gradient_check")
 SEED_RANGE = (0, 2**32 - 1)  # scikit-learn's random_state takes no more (NumPy's generators take any)
@@ -107,6 +111,59 @@ def validate_report(cfg: DictConfig) -> None:
     _experiment_name(cfg)
 
 
+def _hidden_widths(cfg: DictConfig) -> None:
+    """``model.hidden_widths`` (when given) or ``model.hidden_width``: whole numbers ≥ 1."""
+    widths = cfg.model.hidden_widths
+    if widths is None:
+        _number(cfg, "model.hidden_width", 1)
+        return
+    if len(widths) == 0 or any(isinstance(w, bool) or not isinstance(w, int) or w < 1 for w in widths):
+        raise ConfigError(
+            f"model.hidden_widths must list one whole number >= 1 per hidden layer, e.g. [16, 8]; "
+            f"got {OmegaConf.to_container(widths)!r}"
+        )
+
+
+def _optimizer(cfg: DictConfig) -> None:
+    """The optimizer's name and its own keys, in scikit-learn's ranges."""
+    _choice(cfg, "optimizer.name", OPTIMIZERS)
+    _number(cfg, "optimizer.suggested_lr", 0, open_low=True)
+    name = cfg.optimizer.name
+    if name in ("momentum", "nesterov"):
+        _number(cfg, "optimizer.momentum", 0, 1)
+    elif name == "adam":
+        _number(cfg, "optimizer.beta_1", 0, 1)
+        _number(cfg, "optimizer.beta_2", 0, 1)
+        _number(cfg, "optimizer.epsilon", 0, open_low=True)
+
+
+_noted: set[str] = set()  # the settings already said not to apply, in this process
+
+
+def drop_what_does_not_apply(cfg: DictConfig) -> list[str]:
+    """Settle the model's settings to those in effect; returns the dotted keys not to record.
+
+    An MLP records ``model.hidden_widths`` (the widths in effect, ``[3]`` for ``hidden_width=3``)
+    and, with one hidden layer, ``model.hidden_width``. A logistic model has neither, nor an
+    activation: a sweep across model kinds (``-m model=logistic,mlp model.hidden_width=16``)
+    sets them on every job, and the logistic jobs run without them — said once per setting and
+    process — and do not record them.
+    """
+    model = cfg.model
+    if model.name == "mlp":
+        if model.hidden_widths is None:
+            model.hidden_widths = [model.hidden_width]
+        model.hidden_width = model.hidden_widths[0] if len(model.hidden_widths) == 1 else None
+        return [] if model.hidden_width is not None else ["model.hidden_width"]
+    for key in MLP_ONLY:
+        value = model[key]
+        if value is not None and key not in _noted:
+            _noted.add(key)
+            log.info("model.%s=%s does not apply to model=logistic: its runs go without it", key, value)
+        model[key] = None
+    return [f"model.{key}" for key in MLP_ONLY]
+
+
 def validate(cfg: DictConfig) -> None:
     """Check what the schemas cannot: unknown added keys, required values, ranges and names.
 
@@ -123,13 +180,20 @@ def validate(cfg: DictConfig) -> None:
     validate_objective(cfg)
     _choice(cfg, "model.init", INITIALIZERS)
     if cfg.model.name == "mlp":
-        _number(cfg, "model.hidden_width", 1)
+        _hidden_widths(cfg)
         _choice(cfg, "model.activation", ACTIVATIONS)
+    _optimizer(cfg)
     _number(cfg, "train.lr", 0, open_low=True)
     _number(cfg, "train.iterations", 1)
     if cfg.train.batch_size is not None:
         _number(cfg, "train.batch_size", 1)
+    _number(cfg, "train.l1", 0)
     _number(cfg, "train.l2", 0)
+    _choice(cfg, "train.schedule", SCHEDULES)
+    _number(cfg, "train.power_t", 0)
+    _choice(cfg, "train.monitor", MONITORS)
+    _whole_number(cfg, "train.patience", 1, 10**9)
+    _number(cfg, "train.tol", 0)
     if cfg.train.max_loss_factor is not None:
         _number(cfg, "train.max_loss_factor", 1)
     _choice(cfg, "train.dtype", DTYPES)

@@ -19,8 +19,8 @@ from omegaconf import DictConfig, OmegaConf
 from chainrule.core import fit
 from chainrule.errors import ConfigError
 from chainrule.experiment import data, metrics
-from chainrule.experiment.checks import validate
-from chainrule.experiment.factory import build_model
+from chainrule.experiment.checks import drop_what_does_not_apply, validate
+from chainrule.experiment.factory import build_model, build_optimizer
 from chainrule.experiment.figures import run_figures
 from chainrule.experiment.gradient_check import gradient_check
 from chainrule.experiment.progress import Progress
@@ -49,12 +49,36 @@ def prepare(cfg: DictConfig):
 
 def train(cfg: DictConfig, model, splits, callback=None):
     """Fit ``model`` on the training split, recording the validation loss; returns the History."""
+    t = cfg.train
     return fit(
-        model, splits.X["train"], splits.y["train"], cfg.train.lr, cfg.train.iterations, cfg.train.batch_size,
-        shuffle=cfg.train.shuffle, seed=cfg.seed, l2=cfg.train.l2,
-        validation_data=(splits.X["val"], splits.y["val"]), max_loss_factor=cfg.train.max_loss_factor,
+        model, splits.X["train"], splits.y["train"], t.lr, t.iterations, t.batch_size,
+        optimizer=build_optimizer(cfg.optimizer), schedule=t.schedule, power_t=t.power_t,
+        n_iter_no_change=t.patience, tol=t.tol, early_stopping=t.monitor if t.early_stopping else False,
+        shuffle=t.shuffle, seed=cfg.seed, l1=t.l1, l2=t.l2,
+        validation_data=(splits.X["val"], splits.y["val"]), max_loss_factor=t.max_loss_factor,
         callback=callback,
     )
+
+
+def _rate_changes(cfg: DictConfig, history) -> dict:
+    """``train/lr`` at the epochs where a schedule changed it (the first epoch included)."""
+    if cfg.train.schedule == "constant":
+        return {}
+    rates = history.learning_rate
+    return {"train/lr": {step: rate for step, rate in enumerate(rates) if step == 0 or rate != rates[step - 1]}}
+
+
+def _stopping_tags(cfg: DictConfig, history) -> dict[str, str]:
+    """Why training ended and where the kept weights come from, when a stopping rule watched."""
+    if history.monitor is None:
+        return {}
+    stopped = not history.diverged and bool(history.reason)
+    tags = {"chainrule.stopped_early": str(stopped).lower(), "chainrule.monitor": history.monitor}
+    if history.kept_iteration is not None:
+        tags["chainrule.best_iteration"] = str(history.kept_iteration)
+    if stopped:
+        tags["chainrule.stop_reason"] = history.reason
+    return tags
 
 
 def run(cfg: DictConfig, project_root: Path, overrides: list[str] | None = None) -> float:
@@ -66,6 +90,7 @@ def run(cfg: DictConfig, project_root: Path, overrides: list[str] | None = None)
         Before any MLflow run exists, for bad values or unusable data.
     """
     validate(cfg)
+    not_applying = drop_what_does_not_apply(cfg)
     if cfg.task == "gradient_check":
         return gradient_check(cfg, project_root)
     splits, model = prepare(cfg)
@@ -80,7 +105,8 @@ def run(cfg: DictConfig, project_root: Path, overrides: list[str] | None = None)
     with runs.recorded_run(experiment_id, name, tags) as active:
         run_id = active.info.run_id
         log.info("run %s (%s): %s on %s, %d training rows", name, run_id, model, cfg.dataset.name, len(splits.y["train"]))
-        records.log_params(run_id, records.flatten(cfg))
+        params = records.flatten(cfg)
+        records.log_params(run_id, {k: v for k, v in params.items() if k not in not_applying})
         files = {
             "config.yaml": OmegaConf.to_yaml(cfg, resolve=True),
             "overrides.yaml": OmegaConf.to_yaml(OmegaConf.create(list(overrides or []))),
@@ -114,8 +140,10 @@ def run(cfg: DictConfig, project_root: Path, overrides: list[str] | None = None)
             files["confusion_matrix.json"] = json.dumps(confusion)
         records.log_files(files)
         records.log_series(
-            run_id, {"train/loss": history.loss, "val/loss": history.val_loss}, {"time/train_seconds": train_seconds}
+            run_id, {"train/loss": history.loss, "val/loss": history.val_loss, **_rate_changes(cfg, history)},
+            {"time/train_seconds": train_seconds},
         )
+        mlflow.set_tags(_stopping_tags(cfg, history))
         helper.draw(run_figures(cfg, name, history, model, splits, proba), *records.figure_delivery())
         if history.diverged:
             mlflow.set_tags({"chainrule.diverged": "true", "chainrule.diverged_at": str(history.diverged_at)})

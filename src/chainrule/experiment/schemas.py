@@ -48,18 +48,62 @@ class CsvDatasetConfig:
 # -- models -------------------------------------------------------------------------------
 
 
+MLP_ONLY = ("hidden_width", "hidden_widths", "activation")
+"""Settings of the MLP that a logistic model does not have (it is the network with no hidden layer)."""
+
+
 @dataclass
 class LogisticModelConfig:
+    """Logistic regression. The MLP's settings are here only so that one sweep can cross model
+    kinds (``-m model=logistic,mlp model.hidden_width=16``): its jobs run without them."""
+
     name: str = "logistic"
     init: str = "small"
+    hidden_width: Optional[int] = None
+    hidden_widths: Optional[list[int]] = None
+    activation: Optional[str] = None
 
 
 @dataclass
 class MLPModelConfig:
+    """``hidden_widths`` (one width per hidden layer), when given, replaces ``hidden_width``."""
+
     name: str = "mlp"
-    hidden_width: int = 2
+    hidden_width: Optional[int] = 2
+    hidden_widths: Optional[list[int]] = None
     activation: str = "relu"
     init: str = "he"
+
+
+# -- optimizers (scikit-learn's names and defaults) ---------------------------------------
+# ``suggested_lr``: a learning rate that suits the optimizer on this project's data; training
+# uses ``train.lr`` — only ``sweep=optimizers`` takes each optimizer's own.
+
+
+@dataclass
+class GDOptimizerConfig:
+    """Plain gradient descent, eq. 20 (the seed's)."""
+
+    name: str = "gd"
+    suggested_lr: float = 0.5
+
+
+@dataclass
+class MomentumOptimizerConfig:
+    """Heavy-ball momentum (``name: momentum``) or Nesterov's (``name: nesterov``)."""
+
+    name: str = "momentum"
+    momentum: float = 0.9
+    suggested_lr: float = 0.05
+
+
+@dataclass
+class AdamOptimizerConfig:
+    name: str = "adam"
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    epsilon: float = 1e-8
+    suggested_lr: float = 0.01
 
 
 # -- the rest -----------------------------------------------------------------------------
@@ -71,7 +115,14 @@ class TrainConfig:
     iterations: int = 1000
     batch_size: Optional[int] = None
     shuffle: bool = True
+    l1: float = 0.0
     l2: float = 0.0
+    schedule: str = "constant"
+    power_t: float = 0.5
+    early_stopping: bool = False
+    monitor: str = "validation_loss"
+    patience: int = 10
+    tol: float = 1e-4
     max_loss_factor: Optional[float] = 10.0
     dtype: str = "float64"
     test_size: float = 0.2
@@ -107,6 +158,7 @@ class GradientCheckConfig:
 class Config:
     dataset: Any = MISSING
     model: Any = MISSING
+    optimizer: Any = MISSING
     train: TrainConfig = field(default_factory=TrainConfig)
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
     figures: FiguresConfig = field(default_factory=FiguresConfig)
@@ -153,6 +205,9 @@ def register() -> None:
     cs.store(name="csv_dataset_schema", node=CsvDatasetConfig)
     cs.store(name="logistic_model_schema", node=LogisticModelConfig)
     cs.store(name="mlp_model_schema", node=MLPModelConfig)
+    cs.store(name="gd_optimizer_schema", node=GDOptimizerConfig)
+    cs.store(name="momentum_optimizer_schema", node=MomentumOptimizerConfig)
+    cs.store(name="adam_optimizer_schema", node=AdamOptimizerConfig)
     cs.store(name="train_schema", node=TrainConfig)
     cs.store(name="ui_schema", node=UIConfig)
     cs.store(name="report_schema", node=ReportConfig)

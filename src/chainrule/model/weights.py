@@ -86,7 +86,8 @@ def save(path, model, features, scaler=None) -> None:
     """Write ``model``'s parameters and hyperparameters, ``features`` and ``scaler`` to ``path``."""
     meta = {"kind": "mlp" if isinstance(model, MLP) else "logistic", "dtype": model.dtype.name}
     if isinstance(model, MLP):
-        meta |= {"activation": model.activation, "hidden_width": str(model.hidden_width)}
+        activation = model.activation if isinstance(model.activation, str) else ",".join(model.activation)
+        meta |= {"activation": activation, "hidden_widths": ",".join(map(str, model.hidden_widths))}
     arrays = {f"param_{name}": np.asarray(p) for name, p in model.params.items()}
     arrays |= {f"meta_{k}": np.array(v) for k, v in meta.items()}
     arrays["features"] = np.array(features, dtype=str)
@@ -101,7 +102,9 @@ def load(path) -> Predictor:
         meta = {k[5:]: str(f[k]) for k in f.files if k.startswith("meta_")}
         features = [str(name) for name in f["features"]]
         if meta["kind"] == "mlp":
-            model = MLP(len(features), int(meta["hidden_width"]), meta["activation"], dtype=meta["dtype"])
+            widths = [int(w) for w in meta["hidden_widths"].split(",")]
+            activation = meta["activation"] if "," not in meta["activation"] else meta["activation"].split(",")
+            model = MLP(len(features), activation=activation, dtype=meta["dtype"], hidden_widths=widths)
         else:
             model = LogisticRegression(len(features), dtype=meta["dtype"])
         for name, p in model.params.items():

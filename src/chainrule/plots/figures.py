@@ -201,6 +201,22 @@ def loss_comparison(curves: pd.DataFrame, title: str):
     return fig
 
 
+def _score_against(scores: pd.DataFrame, column: str, metric: str, title: str, xlabel: str, log2: bool):
+    """A final score against one swept setting, one line per learning rate."""
+    with mpl.rc_context(STYLE):
+        fig = mpl.Figure(figsize=(6.4, 4.0), layout="constrained")
+        ax = fig.subplots()
+        for lr, group in scores.sort_values(column).groupby("lr"):
+            ax.plot(group[column], group[metric], "o-", label=f"α = {lr:g}")
+        if log2:
+            ax.set_xscale("log", base=2)
+        ticks = sorted(scores[column].unique())
+        ax.set_xticks(ticks, [str(t) for t in ticks])
+        ax.set(title=title, xlabel=xlabel, ylabel=metric)
+        ax.legend(title="learning rate")
+    return fig
+
+
 def width_comparison(scores: pd.DataFrame, metric: str, title: str):
     """Exercise 3 generalised: a final score against the hidden width (log₂ axis), one line per learning rate.
 
@@ -209,17 +225,18 @@ def width_comparison(scores: pd.DataFrame, metric: str, title: str):
     scores : DataFrame
         Columns ``hidden_width``, ``lr`` and ``metric``.
     """
-    with mpl.rc_context(STYLE):
-        fig = mpl.Figure(figsize=(6.4, 4.0), layout="constrained")
-        ax = fig.subplots()
-        for lr, group in scores.sort_values("hidden_width").groupby("lr"):
-            ax.plot(group["hidden_width"], group[metric], "o-", label=f"α = {lr:g}")
-        ax.set_xscale("log", base=2)
-        widths = sorted(scores["hidden_width"].unique())
-        ax.set_xticks(widths, [str(w) for w in widths])
-        ax.set(title=title, xlabel="hidden width H (log₂ scale)", ylabel=metric)
-        ax.legend(title="learning rate")
-    return fig
+    return _score_against(scores, "hidden_width", metric, title, "hidden width H (log₂ scale)", log2=True)
+
+
+def depth_comparison(scores: pd.DataFrame, metric: str, title: str):
+    """A final score against the number of hidden layers, one line per learning rate.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Columns ``depth`` (hidden layers), ``lr`` and ``metric``.
+    """
+    return _score_against(scores, "depth", metric, title, "hidden layers L", log2=False)
 
 
 def boundaries_side_by_side(panels: list[tuple[str, Callable]], points, features: list[str], title: str, resolution: int = 100):

@@ -28,7 +28,8 @@ def minimizes(metric: str) -> bool:
 
 
 def comparison_curves(client: MlflowClient, children: pd.DataFrame) -> pd.DataFrame:
-    """Every child's training-loss history, one panel per model, one line per learning rate.
+    """Every child's training-loss history, one panel per model, one line per learning rate (and
+    optimizer, when they differ).
 
     Returns
     -------
@@ -37,10 +38,13 @@ def comparison_curves(client: MlflowClient, children: pd.DataFrame) -> pd.DataFr
         diverged ends in "(diverged)".
     """
     widths = children.get("params.model.hidden_width", pd.Series(dtype=object)).dropna().unique()
+    optimizers = children.get("params.optimizer.name", pd.Series(dtype=object)).dropna().unique()
     rows = []
     for _, child in children.iterrows():
         lr = float(child.get("params.train.lr", "nan"))
         label = f"α = {lr:g}"
+        if len(optimizers) > 1:
+            label = f"{child['params.optimizer.name']}, {label}"
         if len(widths) > 1 and pd.notna(child.get("params.model.hidden_width")):
             label += f", H = {child['params.model.hidden_width']}"
         if child.get("tags.chainrule.diverged") == "true":
@@ -67,7 +71,8 @@ def _numeric(values: pd.Series):
 def sweep_figures(client: MlflowClient, children: pd.DataFrame, objective: str, base_config, keys=None,
                   searched: bool = False) -> list[FigureSpec]:
     """The parent's figures: loss curves by learning rate; for width sweeps the score against the
-    width (and the decision boundaries side by side for 2-D data); a heat map over two swept keys;
+    width (and the decision boundaries side by side for 2-D data); for depth sweeps the score
+    against the number of hidden layers; a heat map over two swept keys;
     for a search (``searched``, e.g. Optuna) the objective over the trials. As
     :class:`chainrule.plots.specs.FigureSpec`, for :func:`chainrule.plots.helper.draw`."""
     figures = []
@@ -88,6 +93,12 @@ def sweep_figures(client: MlflowClient, children: pd.DataFrame, objective: str, 
             boundaries = width_boundaries(finished, base_config)
             if boundaries is not None:
                 figures.append(boundaries)
+    if "params.model.hidden_widths" in varied and "metrics.test/accuracy" in finished:
+        depths = finished["params.model.hidden_widths"].map(lambda text: text.count(",") + 1)  # "[16, 8]": 2 layers
+        if depths.nunique() > 1:
+            scores = pd.DataFrame({"depth": depths, "lr": pd.to_numeric(finished["params.train.lr"]),
+                                   "test/accuracy": finished["metrics.test/accuracy"]}).dropna()
+            figures.append(FigureSpec("depth_comparison", "depth_comparison", (scores, "test/accuracy", "Test accuracy by depth")))
     key = f"metrics.{objective}"
     if searched and key in children:
         ordered = children.sort_values("start_time")[key]

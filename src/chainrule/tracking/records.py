@@ -60,11 +60,18 @@ def log_params(run_id: str, params: dict[str, str]) -> None:
         client.log_batch(run_id, params=items[start : start + MAX_PARAMS_TAGS_PER_BATCH])
 
 
-def log_series(run_id: str, series: dict[str, np.ndarray], scalars: dict[str, float] | None = None) -> None:
+def log_series(run_id: str, series: dict, scalars: dict[str, float] | None = None) -> None:
     """Log whole metric histories (step = iteration), in batches — never one call per step —
-    and with them single values (``scalars``: name → value, at step 0)."""
+    and with them single values (``scalars``: name → value, at step 0).
+
+    A history is a sequence (one value per step from 0) or a dict step → value (only the steps
+    where something happened, such as a learning rate changing)."""
     now = int(time.time() * 1000)
-    points = [Metric(key, float(v), now, step) for key, values in series.items() for step, v in enumerate(values)]
+    points = [
+        Metric(key, float(v), now, step)
+        for key, values in series.items()
+        for step, v in (values.items() if isinstance(values, dict) else enumerate(values))
+    ]
     points += [Metric(key, float(value), now, 0) for key, value in (scalars or {}).items()]
     client = MlflowClient()
     for start in range(0, len(points), MAX_METRICS_PER_BATCH):

@@ -17,10 +17,16 @@ from chainrule.tracking import PARENT_RUN_ENV
 
 
 def run_name(cfg: DictConfig) -> str:
-    """What ran, readable in the UI's run table, e.g. ``mlp-w3-relu-lr0.1-moons``."""
+    """What ran, readable in the UI's run table: ``mlp-w3-relu-lr0.1-moons`` (the seed's network
+    and gradient descent), ``mlp-w16x8-relu-adam-lr0.001-moons``, ``logistic-lr0.1-moons``."""
     model = cfg.model
-    arch = f"mlp-w{model.hidden_width}-{model.activation}" if model.name == "mlp" else model.name
-    return f"{arch}-lr{cfg.train.lr:g}-{cfg.dataset.name}"
+    parts = [model.name]
+    if model.name == "mlp":
+        widths = model.hidden_widths or [model.hidden_width]
+        parts += ["w" + "x".join(map(str, widths)), model.activation]
+    if cfg.optimizer.name != "gd":
+        parts.append(cfg.optimizer.name)
+    return "-".join([*parts, f"lr{cfg.train.lr:g}", cfg.dataset.name])
 
 
 @functools.cache  # once per process: every job of a sweep runs the code that process loaded
