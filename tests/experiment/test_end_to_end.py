@@ -62,7 +62,8 @@ def test_a_single_run_records_everything_and_its_model_reproduces_the_core(store
     model_dir = Path(mlflow.artifacts.download_artifacts(f"runs:/{run.info.run_id}/model", dst_path=str(store.folder)))
     code = model_dir / "code"
     assert sorted(str(p.relative_to(code)) for p in code.rglob("*.py")) == sorted(
-        ["chainrule/__init__.py", "chainrule/model/__init__.py", "chainrule/model/weights.py", "chainrule/model/pyfunc.py"]
+        ["chainrule/__init__.py", "chainrule/model/__init__.py", "chainrule/model/weights.py", "chainrule/model/pyfunc.py",
+         "chainrule/model/features.py"]
         + [f"chainrule/core/{p.name}" for p in Path(chainrule.core.__file__).parent.glob("*.py")]
     )
     raw, out = store.folder / "raw_test.parquet", store.folder / "probability.npy"

@@ -75,10 +75,10 @@ def failing_figure_env(folder: Path) -> dict:
         folder,
         "import chainrule.plots.figures as plots\n"
         "_roc = plots.roc_curve\n"
-        "def roc_curve(y, proba, title):\n"
+        "def roc_curve(y, proba, title, label_names=None):\n"
         "    if 'lr0.5' in title:\n"
         "        raise ValueError('no ROC today')\n"
-        "    return _roc(y, proba, title)\n"
+        "    return _roc(y, proba, title, label_names)\n"
         "plots.roc_curve = roc_curve\n",
     )
 

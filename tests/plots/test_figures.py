@@ -29,6 +29,12 @@ def test_loss_curve_draws_train_and_validation_on_a_log_axis():
     assert png_bytes(fig) > 5_000
 
 
+def test_loss_curve_marks_the_iteration_whose_weights_early_stopping_kept():
+    (ax,) = plots.loss_curve(np.linspace(0.7, 0.1, 20), np.linspace(0.7, 0.3, 20), "t", kept=12).axes
+    assert [line.get_label() for line in ax.get_lines()] == ["train", "validation", "kept weights (iteration 12)"]
+    assert list(ax.get_lines()[2].get_xdata()) == [12, 12]
+
+
 def test_loss_curve_can_be_linear_and_without_validation():
     (ax,) = plots.loss_curve(np.ones(5), None, "t", log_scale=False).axes
     assert ax.get_yscale() == "linear" and len(ax.get_lines()) == 1
@@ -66,6 +72,41 @@ def test_decision_boundary_draws_the_probability_surface_and_every_point():
     assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == ("x1", "x2", "run: boundary")
     assert sum(len(c.get_offsets()) for c in ax.collections if hasattr(c, "get_offsets") and c.get_offsets().shape[1:] == (2,)) >= 40
     assert len(fig.axes) == 2  # the plot and its colour bar
+    assert png_bytes(fig) > 10_000
+
+
+# K = 3 classes: probabilities per class, rows summing to 1
+Y3 = {"train": np.array([0, 1, 2, 0, 1, 2]), "test": np.array([0, 1, 2, 2])}
+P3 = {split: np.eye(3)[labels] * 0.7 + 0.1 for split, labels in Y3.items()}
+P3["test"][3] = [0.1, 0.7, 0.2]  # the last test row, class 2, taken for class 1
+
+
+def test_roc_curve_for_k_classes_has_one_curve_per_class_against_the_rest_on_the_test_split():
+    (ax,) = plots.roc_curve(Y3, P3, "run: ROC", {0: "setosa", 1: "versicolor", 2: "virginica"}).axes
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert [label.split(" (AUC")[0] for label in labels] == ["setosa vs rest", "versicolor vs rest", "virginica vs rest", "chance"]
+    assert ax.get_title() == "run: ROC (test, one vs rest)"
+
+
+def test_confusion_matrix_for_k_classes_counts_the_most_probable_class():
+    fig = plots.confusion_matrix(Y3["test"], P3["test"], {0: "a", 1: "b", 2: "c"}, "t")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"]
+    counts = sorted(int(t.get_text()) for t in ax.texts)
+    assert len(counts) == 9 and sum(counts) == 4 and counts[-1] == 1 and counts.count(1) == 4
+
+
+def test_decision_regions_for_k_classes_colour_the_plane_by_class_without_a_colour_bar():
+    X = RNG.standard_normal((60, 2))
+    y = np.digitize(X[:, 0], [-0.5, 0.5])  # three vertical bands
+    model = MLP(2, 8, "tanh", init="xavier", n_classes=3)
+    fit(model, X, y, 0.5, 200)
+    fig = plots.decision_boundary(model.predict_proba, {"train": (X[:45], y[:45]), "test": (X[45:], y[45:])},
+                                  ["x1", "x2"], "regions", resolution=30)
+    (ax,) = fig.axes
+    (image,) = ax.get_images()
+    assert image.get_array().shape == (30, 30, 3)
+    assert sum(len(c.get_offsets()) for c in ax.collections if hasattr(c, "get_offsets") and c.get_offsets().shape[1:] == (2,)) >= 60
     assert png_bytes(fig) > 10_000
 
 

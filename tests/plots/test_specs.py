@@ -21,7 +21,7 @@ def test_an_unknown_figure_is_refused_when_it_is_described():
 
 
 def test_arguments_the_function_does_not_take_are_refused_when_described():
-    with pytest.raises(TypeError, match=r"figure 'loss_curve': figures.loss_curve\(train: .*, log_scale: 'bool' = True\): "
+    with pytest.raises(TypeError, match=r"figure 'loss_curve': figures.loss_curve\(train: .*, log_scale: 'bool' = True, kept: .*\): "
                                         "missing a required argument: 'title'"):
         FigureSpec("loss_curve", "loss_curve", (np.ones(3), None))
     with pytest.raises(TypeError, match="got an unexpected keyword argument 'logscale'"):

@@ -18,13 +18,15 @@ from chainrule.core import ACTIVATIONS, INITIALIZERS, MONITORS, OPTIMIZERS, SCHE
 from chainrule.errors import ConfigError
 from chainrule.experiment.metrics import OBJECTIVES
 from chainrule.experiment.schemas import MLP_ONLY
+from chainrule.model.features import CROSSES
 
 log = logging.getLogger("chainrule")
 
 TASKS = ("train", "gradient_check")
 SEED_RANGE = (0, 2**32 - 1)  # scikit-learn's random_state takes no more (NumPy's generators take any)
 DTYPES = ("float32", "float64")
-SYNTHETIC = ("moons", "circles", "xor")
+SYNTHETIC = ("moons", "circles", "xor", "blobs", "spiral")
+MULTICLASS_SYNTHETIC = ("blobs", "spiral")
 
 
 def _number(cfg: DictConfig, key: str, low: float, high: float = math.inf, *, open_low=False, open_high=True):
@@ -124,6 +126,18 @@ def _hidden_widths(cfg: DictConfig) -> None:
         )
 
 
+def _input_features(cfg: DictConfig) -> None:
+    """``dataset.features`` of 2-D data: a non-empty list of distinct Playground features."""
+    chosen = list(cfg.dataset.features)
+    unknown = [name for name in chosen if name not in CROSSES]
+    if not chosen or unknown or len(set(chosen)) < len(chosen):
+        what = f"unknown {unknown}" if unknown else ("none" if not chosen else "a repeated one")
+        raise ConfigError(
+            f"dataset.features must list distinct input features of the 2-D data among {', '.join(CROSSES)}; "
+            f"got {chosen!r} ({what})"
+        )
+
+
 def _optimizer(cfg: DictConfig) -> None:
     """The optimizer's name and its own keys, in scikit-learn's ranges."""
     _choice(cfg, "optimizer.name", OPTIMIZERS)
@@ -210,6 +224,12 @@ def validate(cfg: DictConfig) -> None:
     if cfg.dataset.name in SYNTHETIC:
         _number(cfg, "dataset.n_samples", 10)
         _number(cfg, "dataset.noise", 0)
+    if cfg.dataset.name in SYNTHETIC and cfg.dataset.features is not None:
+        _input_features(cfg)
+    if cfg.dataset.name in MULTICLASS_SYNTHETIC:
+        _whole_number(cfg, "dataset.n_classes", 2, 100)
+    if cfg.dataset.name == "csv":
+        _whole_number(cfg, "dataset.max_classes", 2, 10**6)
     _experiment_name(cfg)
     if cfg.dataset.name == "csv" and (len(cfg.dataset.sep) != 1 and cfg.dataset.sep != "\\t"):
         raise ConfigError(f"dataset.sep must be one character (',', ';', '|', or '\\\\t' for a tab); got {cfg.dataset.sep!r}")

@@ -73,29 +73,33 @@ def _feature_list(file: Path, columns, target: str, features) -> list[str]:
     return chosen
 
 
-def read(path: str, target: str, features, sep: str = ",") -> tuple[pd.DataFrame, list[str], str, dict[int, str]]:
-    """Read and check a CSV file: its features as float64 and its target encoded 0/1, apart.
+def read(path: str, target: str, features, sep: str = ",", max_classes: int = 50
+         ) -> tuple[pd.DataFrame, list[str], str, dict[int, str]]:
+    """Read and check a CSV file: its features as float64 and its target encoded 0..K−1, apart.
 
     Parameters
     ----------
     path : str
         The file (``~`` expanded).
     target : str
-        The label column: exactly two distinct values, no blanks; the larger (in sort order) becomes 1.
+        The label column: 2 to ``max_classes`` distinct values, no blanks; encoded by their sort
+        order (for two values, the larger becomes 1).
     features : list of str or None
         The feature columns (numeric, finite); None: every column but the target.
     sep : str
         The delimiter (``"\\t"`` for a tab).
+    max_classes : int
+        The most distinct labels accepted: more is taken for a continuous column named by mistake.
 
     Returns
     -------
     frame : DataFrame of shape (n_samples, n_features + 1)
-        The features, then the 0/1 target in a column of its own name.
+        The features, then the encoded target in a column of its own name.
     features : list of str
     source : str
         The file's absolute path.
     label_names : dict
-        The original label (as text) of 0 and of 1.
+        The original label (as text) of each code 0..K−1.
 
     Raises
     ------
@@ -132,12 +136,15 @@ def read(path: str, target: str, features, sep: str = ",") -> tuple[pd.DataFrame
             f"dataset.target: column {target!r} of {str(file)!r} has {int(blank.sum())} blank(s), first at row {row} "
             f"(line {row + 2} of the file); every row needs a label"
         )
-    labels = frame[target].unique()
-    if len(labels) != 2:
-        shown = sorted(map(str, labels))[:10]
+    labels = sorted(frame[target].unique(), key=lambda v: (str(type(v)), v))
+    if not 2 <= len(labels) <= max_classes:
+        shown = [str(v) for v in labels[:10]] + (["…"] if len(labels) > 10 else [])
+        why = ("a classifier needs at least two" if len(labels) < 2 else
+               f"more than dataset.max_classes={max_classes}: a continuous column named as the target by mistake? "
+               "(raise dataset.max_classes if not)")
         raise ConfigError(
-            f"dataset.target: column {target!r} must hold exactly two distinct values and no blanks; "
-            f"got {len(labels)} value(s) {shown}"
+            f"dataset.target: column {target!r} of {str(file)!r} must hold 2 to {max_classes} distinct values (the classes) "
+            f"and no blanks; got {len(labels)} value(s) {shown}: {why}"
         )
     numeric = frame[features].apply(pd.to_numeric, errors="coerce")
     for column in features:
@@ -150,7 +157,7 @@ def read(path: str, target: str, features, sep: str = ",") -> tuple[pd.DataFrame
                 f"dataset: column {column!r} of {str(file)!r} must be numeric and finite; "
                 f"row {row} (line {row + 2} of the file) holds {shown}"
             )
-    low, high = sorted(labels, key=lambda v: (str(type(v)), v))
     out = numeric.astype(np.float64)
-    out[target] = (frame[target] == high).astype(np.int64)  # a column of its own: never among the features
-    return out, features, str(file.resolve()), {0: str(low), 1: str(high)}
+    codes = {value: code for code, value in enumerate(labels)}
+    out[target] = frame[target].map(codes).astype(np.int64)  # a column of its own: never among the features
+    return out, features, str(file.resolve()), {code: str(value) for code, value in enumerate(labels)}

@@ -11,27 +11,28 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.datasets import load_breast_cancer, make_circles, make_moons
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine, make_blobs, make_circles, make_moons
 from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from chainrule.errors import ConfigError
 from chainrule.experiment import csv_reader
+from chainrule.model import features as crosses
 
 @dataclass
 class Table:
-    """Features and binary labels as loaded, before any split.
+    """Features and class labels as loaded, before any split.
 
     Attributes
     ----------
     frame : DataFrame of shape (n_samples, n_features + 1)
-        The feature columns (float64, named as in the source), then the labels as 0/1 in a
+        The feature columns (float64, named as in the source), then the labels as 0..K−1 in a
         column named ``target``. ``target`` is never one of ``features``.
     features : list of str
     source : str
         Where the data came from (generator call, bundled name or file path).
     label_names : dict
-        Original label value (as text) for 0 and for 1.
+        Original label value (as text) of each class 0..K−1.
     target : str
         Name of the label column: the CSV's target column, ``label`` for built-in data.
     """
@@ -41,6 +42,10 @@ class Table:
     source: str
     label_names: dict[int, str] = field(default_factory=lambda: {0: "0", 1: "1"})
     target: str = "label"
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.label_names)
 
     @property
     def X(self) -> np.ndarray:
@@ -56,6 +61,8 @@ class Splits:
     """Stratified train/validation/test splits; features scaled with statistics of the training split.
 
     ``raw`` keeps the unscaled frames, features and target (what a user feeds the logged model).
+    ``derived`` names the model's inputs when they are computed from the features (TensorFlow
+    Playground's x₁², x₁x₂, sin x₁, …; :mod:`chainrule.model.features`), None when they are the features.
     """
 
     X: dict[str, np.ndarray]
@@ -63,6 +70,12 @@ class Splits:
     raw: dict[str, pd.DataFrame]
     scaler: StandardScaler | None
     table: Table
+    derived: list[str] | None = None
+
+    @property
+    def inputs(self) -> list[str]:
+        """Names of the model's input columns."""
+        return self.derived or self.table.features
 
     def points(self, parts=("train", "test")) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Raw features and labels of some splits, as the figures draw them: split → (X, y)."""
@@ -78,15 +91,31 @@ def _xor(n_samples: int, noise: float, seed: int):
     return X + noise * rng.standard_normal(X.shape), y
 
 
-def _from_arrays(X, y, features, source) -> Table:
+def _spiral(n_samples: int, noise: float, n_classes: int, seed: int):
+    """TensorFlow Playground's spiral with ``n_classes`` arms: arm k is the points
+    r (sin t, cos t) with r = 5 i/n and t = 1.75 · 2π i/n + 2πk/K, plus Gaussian noise of std ``noise``."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n_samples) % n_classes
+    r = rng.uniform(0.0, 1.0, n_samples)
+    t = 1.75 * 2 * np.pi * r + 2 * np.pi * y / n_classes
+    X = 5 * r[:, None] * np.column_stack([np.sin(t), np.cos(t)])
+    return X + noise * rng.standard_normal(X.shape), y
+
+
+BUNDLED = {"breast_cancer": load_breast_cancer, "iris": load_iris, "wine": load_wine, "digits": load_digits}
+"""The tables scikit-learn ships (no download): dataset name → loader."""
+
+
+def _from_arrays(X, y, features, source, label_names=None) -> Table:
     frame = pd.DataFrame(X, columns=features)
     frame["label"] = np.asarray(y, dtype=np.int64)
-    return Table(frame, list(features), source)
+    names = label_names or {int(k): str(k) for k in np.unique(y)}
+    return Table(frame, list(features), source, names)
 
 
-def _read_csv(path: str, target: str, features, sep: str = ",") -> Table:
+def _read_csv(path: str, target: str, features, sep: str = ",", max_classes: int = 50) -> Table:
     """The :class:`Table` of a CSV file (see :func:`chainrule.experiment.csv_reader.read`)."""
-    frame, features, source, label_names = csv_reader.read(path, target, features, sep)
+    frame, features, source, label_names = csv_reader.read(path, target, features, sep, max_classes)
     return Table(frame, features, source, label_names, target)
 
 
@@ -107,13 +136,22 @@ def load(dataset, seed: int) -> Table:
         X, y = make_circles(n_samples=dataset.n_samples, noise=dataset.noise, factor=0.5, random_state=seed)
     elif name == "xor":
         X, y = _xor(dataset.n_samples, dataset.noise, seed)
-    elif name == "breast_cancer":
-        bunch = load_breast_cancer()
-        table = _from_arrays(bunch.data, bunch.target, list(bunch.feature_names), "sklearn.datasets.load_breast_cancer")
-        table.label_names = {i: str(n) for i, n in enumerate(bunch.target_names)}
-        return table
+    elif name in ("blobs", "spiral"):
+        K = dataset.n_classes
+        if name == "blobs":
+            X, y = make_blobs(n_samples=dataset.n_samples, centers=K, cluster_std=dataset.noise,
+                              center_box=(-5.0, 5.0), random_state=seed)
+        else:
+            X, y = _spiral(dataset.n_samples, dataset.noise, K, seed)
+        source = f"{name}(n_samples={dataset.n_samples}, noise={dataset.noise}, n_classes={K}, seed={seed})"
+        return _from_arrays(X, y, ["x1", "x2"], source)
+    elif name in BUNDLED:
+        bunch = BUNDLED[name]()
+        features = [str(f) for f in bunch.feature_names]
+        names = {i: str(n) for i, n in enumerate(bunch.target_names)}
+        return _from_arrays(bunch.data, bunch.target, features, f"sklearn.datasets.load_{name}", names)
     elif name == "csv":
-        return _read_csv(dataset.path, dataset.target, dataset.features, dataset.sep)
+        return _read_csv(dataset.path, dataset.target, dataset.features, dataset.sep, dataset.max_classes)
     else:
         raise ConfigError(f"dataset.name: unknown dataset {name!r}")
     source = f"{name}(n_samples={dataset.n_samples}, noise={dataset.noise}, seed={seed})"
@@ -122,7 +160,10 @@ def load(dataset, seed: int) -> Table:
 
 def splits_for(cfg) -> Splits:
     """The splits a run config describes (``dataset``, ``seed`` and the ``train`` split settings)."""
-    splits = split(load(cfg.dataset, cfg.seed), cfg.train.test_size, cfg.train.val_size, cfg.train.scale, cfg.seed)
+    derived = cfg.dataset.features if cfg.dataset.name != "csv" and "features" in cfg.dataset else None
+    table = load(cfg.dataset, cfg.seed)
+    splits = split(table, cfg.train.test_size, cfg.train.val_size, cfg.train.scale, cfg.seed,
+                   None if derived is None else list(derived))
     _check_representable(splits, np.dtype(cfg.train.dtype))
     return splits
 
@@ -135,8 +176,10 @@ def _class_counts(table: Table, y: np.ndarray) -> str:
     return ", ".join(f"{table.label_names[label]!r}: {count}" for label, count in enumerate(counts))
 
 
-def split(table: Table, test_size: float, val_size: float, scale: bool, seed: int) -> Splits:
-    """Stratified train/val/test split (sizes are fractions of the whole); scaler fit on train only.
+def split(table: Table, test_size: float, val_size: float, scale: bool, seed: int,
+          derived: list[str] | None = None) -> Splits:
+    """Stratified train/val/test split (sizes are fractions of the whole); the ``derived`` input
+    features (of 2-D data) and the scaler fit on train only.
 
     Raises
     ------
@@ -174,17 +217,22 @@ def split(table: Table, test_size: float, val_size: float, scale: bool, seed: in
             f"{' and '.join(lacking)} (class counts per part — {counts}); every part needs every class: raise "
             "train.test_size and train.val_size so that each part gets a row of the rarest class, or add rows of it"
         )
-    scaler = _fit_scaler(table, X[train]) if scale else None
+    names = table.features
+    if derived is not None:
+        transformer = FunctionTransformer(crosses.derive, kw_args={"names": derived}).fit(X[train])
+        X, names = transformer.transform(X), derived
+    scaler = _fit_scaler(names, table.source, X[train]) if scale else None
     return Splits(
         X={k: scaler.transform(X[i]) if scaler else X[i] for k, i in parts.items()},
         y={k: y[i] for k, i in parts.items()},
         raw={k: table.frame.iloc[i].reset_index(drop=True) for k, i in parts.items()},
         scaler=scaler,
         table=table,
+        derived=derived,
     )
 
 
-def _fit_scaler(table: Table, X_train: np.ndarray) -> StandardScaler:
+def _fit_scaler(names: list[str], source: str, X_train: np.ndarray) -> StandardScaler:
     """A StandardScaler fit on the training rows, or a ConfigError naming the columns it cannot scale.
 
     A column whose values reach about 1e154 overflows the variance in float64; StandardScaler
@@ -192,11 +240,12 @@ def _fit_scaler(table: Table, X_train: np.ndarray) -> StandardScaler:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # the overflow, reported below by column
         scaler = StandardScaler().fit(X_train)
-    overflow = [name for name, var in zip(table.features, scaler.var_) if not np.isfinite(var)]
-    if overflow:
-        largest = float(table.frame[overflow].abs().max().max())
+    bad = ~np.isfinite(scaler.var_)
+    if bad.any():
+        overflow = [name for name, b in zip(names, bad) if b]
+        largest = float(np.abs(X_train[:, bad]).max())
         raise ConfigError(
-            f"dataset: column(s) {overflow} of {table.source} hold values up to {largest:.4g} in magnitude, too large to "
+            f"dataset: column(s) {overflow} of {source} hold values up to {largest:.4g} in magnitude, too large to "
             "standardise in float64 (the variance overflows): rescale them first (divide by a power of ten, or take a log)"
         )
     return scaler
@@ -208,7 +257,7 @@ def _check_representable(splits: Splits, dtype: np.dtype) -> None:
     for part, X in splits.X.items():
         too_large = np.abs(X).max(axis=0) > limit
         if too_large.any():
-            names = [name for name, bad in zip(splits.table.features, too_large) if bad]
+            names = [name for name, bad in zip(splits.inputs, too_large) if bad]
             raise ConfigError(
                 f"dataset: column(s) {names} hold values beyond {dtype.name}'s range (±{limit:.3g}) in the {part} split: "
                 "use train.dtype=float64, or train.scale=true"

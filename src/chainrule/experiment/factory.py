@@ -14,12 +14,12 @@ def hidden_widths(model_cfg: DictConfig) -> tuple[int, ...]:
     return (model_cfg.hidden_width,)
 
 
-def build_model(model_cfg: DictConfig, n_features: int, seed: int, dtype: str):
-    """The core model a ``model`` config describes."""
+def build_model(model_cfg: DictConfig, n_features: int, seed: int, dtype: str, n_classes: int = 2):
+    """The core model a ``model`` config describes: a sigmoid output for two classes, a softmax for more."""
     if model_cfg.name == "mlp":
         return MLP(n_features, activation=model_cfg.activation, init=model_cfg.init, seed=seed, dtype=dtype,
-                   hidden_widths=hidden_widths(model_cfg))
-    return LogisticRegression(n_features, model_cfg.init, seed, dtype)
+                   hidden_widths=hidden_widths(model_cfg), n_classes=n_classes)
+    return LogisticRegression(n_features, model_cfg.init, seed, dtype, n_classes=n_classes)
 
 
 def build_optimizer(optimizer_cfg: DictConfig):

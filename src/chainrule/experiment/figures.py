@@ -11,20 +11,21 @@ from chainrule.plots.specs import FigureSpec
 def run_figures(cfg: DictConfig, name: str, history, model, splits, proba) -> list[FigureSpec]:
     """The loss curves; and unless training diverged (``proba`` is None then), ROC curves, the test
     confusion matrix and, for two features, the decision boundary."""
+    kept = history.kept_iteration if cfg.train.early_stopping else None
     figures = [FigureSpec("loss_curve", "loss_curve", (
-        history.loss, history.val_loss, f"{name}: loss per iteration", cfg.figures.log_scale
+        history.loss, history.val_loss, f"{name}: loss per iteration", cfg.figures.log_scale, kept
     ))]
     if proba is None:
         return figures
     figures += [
-        FigureSpec("roc_curve", "roc_curve", (splits.y, proba, f"{name}: ROC")),
+        FigureSpec("roc_curve", "roc_curve", (splits.y, proba, f"{name}: ROC", splits.table.label_names)),
         FigureSpec("confusion_matrix", "confusion_matrix", (
             splits.y["test"], proba["test"], splits.table.label_names, f"{name}\ntest confusion matrix"
         )),
     ]
     features = splits.table.features
     if len(features) == 2:
-        predictor = Predictor.from_parts(model, features, splits.scaler)
+        predictor = Predictor.from_parts(model, features, splits.scaler, splits.table.label_names, splits.derived)
         figures.append(FigureSpec("decision_boundary", "decision_boundary", (
             predictor.predict_proba, splits.points(), features, f"{name}: ŷ and the data", cfg.figures.resolution
         )))

@@ -39,12 +39,18 @@ def prepare(cfg: DictConfig):
     model : MLP or LogisticRegression
     """
     splits = data.splits_for(cfg)
+    if cfg.objective not in metrics.recorded(splits.table.n_classes):
+        kind = "two-class" if splits.table.n_classes == 2 else f"{splits.table.n_classes}-class"
+        raise ConfigError(
+            f"objective: a {kind} run on {cfg.dataset.name} does not record {cfg.objective!r}; it records "
+            f"{', '.join(metrics.recorded(splits.table.n_classes))}"
+        )
     n_train = len(splits.y["train"])
     if cfg.train.batch_size is not None and cfg.train.batch_size > n_train:
         raise ConfigError(
             f"train.batch_size must be between 1 and the training split's {n_train} rows; got {cfg.train.batch_size}"
         )
-    return splits, build_model(cfg.model, splits.X["train"].shape[1], cfg.seed, cfg.train.dtype)
+    return splits, build_model(cfg.model, splits.X["train"].shape[1], cfg.seed, cfg.train.dtype, splits.table.n_classes)
 
 
 def train(cfg: DictConfig, model, splits, callback=None):
@@ -110,7 +116,7 @@ def run(cfg: DictConfig, project_root: Path, overrides: list[str] | None = None)
         files = {
             "config.yaml": OmegaConf.to_yaml(cfg, resolve=True),
             "overrides.yaml": OmegaConf.to_yaml(OmegaConf.create(list(overrides or []))),
-            "label_mapping.json": json.dumps(splits.table.label_names),  # original label of 0 and of 1
+            "label_mapping.json": json.dumps(splits.table.label_names),  # original label of each class code
         }
         records.log_splits(splits, cfg.dataset.name, splits.table.source if cfg.dataset.name == "csv" else None)
 
@@ -126,15 +132,15 @@ def run(cfg: DictConfig, project_root: Path, overrides: list[str] | None = None)
         proba = None
         if not history.diverged:
             proba = {split: model.predict_proba(X) for split, X in splits.X.items()}
-            scores, confusion = metrics.evaluate(splits.y, proba)
+            scores, confusion = metrics.evaluate(splits.y, proba, splits.table.label_names)
             model_id = None
             if cfg.tracking.log_model:
                 # Before the loss histories: MLflow links every metric already on the run to
                 # the new model by re-reading its whole history. The scores are linked below.
                 model_id = logged_model.log_model(
-                    {"model": model, "features": splits.table.features, "scaler": splits.scaler},
+                    {"model": model, "features": splits.table.features, "scaler": splits.scaler,
+                     "label_names": splits.table.label_names, "derived": splits.derived},
                     splits.raw["test"][splits.table.features].head(5),
-                    proba["test"][:5],
                 )
             mlflow.log_metrics(scores, model_id=model_id)
             files["confusion_matrix.json"] = json.dumps(confusion)

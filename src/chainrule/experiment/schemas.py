@@ -25,24 +25,37 @@ class SyntheticDatasetConfig:
     name: str = MISSING
     n_samples: int = 500
     noise: float = 0.2
+    features: Optional[list[str]] = None
 
 
 @dataclass
-class BreastCancerDatasetConfig:
-    """scikit-learn's bundled Wisconsin breast-cancer table (569 × 30; no download)."""
+class MulticlassSyntheticDatasetConfig:
+    """blobs, spiral: seeded 2-D point clouds of ``n_classes`` classes (TensorFlow Playground's gauss, spiral)."""
 
-    name: str = "breast_cancer"
+    name: str = MISSING
+    n_samples: int = 500
+    noise: float = 0.2
+    n_classes: int = 3
+    features: Optional[list[str]] = None
+
+
+@dataclass
+class BundledDatasetConfig:
+    """A table bundled with scikit-learn (no download): breast_cancer, iris, wine, digits."""
+
+    name: str = MISSING
 
 
 @dataclass
 class CsvDatasetConfig:
-    """Any CSV file read with pandas; the target column must hold exactly two values."""
+    """Any CSV file read with pandas; the target column holds the classes (2 to ``max_classes``)."""
 
     name: str = "csv"
     path: str = MISSING
     target: str = MISSING
     features: Optional[list[str]] = None
     sep: str = ","
+    max_classes: int = 50
 
 
 # -- models -------------------------------------------------------------------------------
@@ -201,7 +214,8 @@ def register() -> None:
     # Outside every config group, so neither `model=foo`'s list of options nor --help shows them.
     cs.store(name="config_schema", node=Config)
     cs.store(name="synthetic_dataset_schema", node=SyntheticDatasetConfig)
-    cs.store(name="breast_cancer_dataset_schema", node=BreastCancerDatasetConfig)
+    cs.store(name="multiclass_synthetic_dataset_schema", node=MulticlassSyntheticDatasetConfig)
+    cs.store(name="bundled_dataset_schema", node=BundledDatasetConfig)
     cs.store(name="csv_dataset_schema", node=CsvDatasetConfig)
     cs.store(name="logistic_model_schema", node=LogisticModelConfig)
     cs.store(name="mlp_model_schema", node=MLPModelConfig)

@@ -5,7 +5,6 @@ code this package and the core need travels with the model as its code path.
 """
 
 import mlflow
-import numpy as np
 import pandas as pd
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
@@ -15,7 +14,9 @@ from chainrule.model import weights
 
 
 class ChainruleModel(PythonModel):
-    """Raw feature columns in; the probability of label 1 and the 0/1 label out."""
+    """Raw feature columns in; out, for two classes the probability of label 1 and the 0/1 label,
+    for K classes one probability column per original label and the predicted label
+    (:meth:`chainrule.model.weights.Predictor.outputs`)."""
 
     # The input schema comes from the logged signature; MLflow's validation through
     # predict()'s type hints (and its warnings about them) is not wanted on top.
@@ -29,8 +30,7 @@ class ChainruleModel(PythonModel):
             X = self.predictor.inputs(pd.DataFrame(model_input))
         except ValueError as error:  # a caller's mistake, said by feature name: a bad request, not a crash
             raise MlflowException(str(error), error_code=INVALID_PARAMETER_VALUE) from None
-        p = self.predictor.predict_proba(X)
-        return pd.DataFrame({"probability": p, "label": (p >= 0.5).astype(np.int64)})
+        return pd.DataFrame(self.predictor.outputs(X))
 
 
 mlflow.models.set_model(ChainruleModel())

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chainrule.core import MLP, LogisticRegression
+from chainrule.model.features import derive
 
 
 @dataclass
@@ -21,13 +22,18 @@ class Predictor:
     features: list[str]
     mean: np.ndarray | None
     scale: np.ndarray | None
+    label_names: list[str] | None = None  # the original label of each class code, when known
+    derived: list[str] | None = None  # the model's inputs computed from the features (features.CROSSES)
 
     @classmethod
-    def from_parts(cls, model, features, scaler=None) -> "Predictor":
-        """The predictor of a trained ``model`` whose inputs were standardised by ``scaler``."""
+    def from_parts(cls, model, features, scaler=None, label_names=None, derived=None) -> "Predictor":
+        """The predictor of a trained ``model`` whose inputs — the features, or the ``derived``
+        features of them — were standardised by ``scaler``."""
+        names = None if label_names is None else [label_names[k] for k in range(len(label_names))]
+        derived = None if derived is None else list(derived)
         if scaler is None:
-            return cls(model, list(features), None, None)
-        return cls(model, list(features), scaler.mean_, scaler.scale_)
+            return cls(model, list(features), None, None, names, derived)
+        return cls(model, list(features), scaler.mean_, scaler.scale_, names, derived)
 
     def inputs(self, columns) -> np.ndarray:
         """The feature matrix of a table of raw columns (a DataFrame or a mapping of name → values).
@@ -64,14 +70,35 @@ class Predictor:
                 raise ValueError(f"feature {name!r}: row {row} {what}; every feature needs a finite number")
         return X
 
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """Probability of label 1 for raw (unscaled) features of shape (n_samples, n_features)."""
+    def _model_inputs(self, X: np.ndarray) -> np.ndarray:
         X = np.asarray(X, dtype=np.float64)
+        if self.derived is not None:
+            X = derive(X, self.derived)
         if self.mean is not None:
             # the same two operations as StandardScaler.transform, so results are bit-identical
             X = X - self.mean
             X /= self.scale
-        return self.model.predict_proba(X)
+        return X
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Probability of label 1 (n_samples,), or of each class (n_samples, K), for raw (unscaled)
+        features of shape (n_samples, n_features)."""
+        return self.model.predict_proba(self._model_inputs(X))
+
+    def outputs(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        """What the logged model returns, column by column, for raw features.
+
+        Two classes: ``probability`` (of label 1) and ``label`` (0/1, at ŷ ≥ 0.5). K classes:
+        ``probability_<label>`` for each original label, and ``label``, the original label of
+        the core's prediction (its most probable class).
+        """
+        proba = self.predict_proba(X)
+        if proba.ndim == 1:
+            return {"probability": proba, "label": (proba >= 0.5).astype(np.int64)}
+        names = self.label_names or [str(k) for k in range(proba.shape[1])]
+        columns = {f"probability_{name}": proba[:, k] for k, name in enumerate(names)}
+        columns["label"] = np.asarray(names, dtype=object)[self.model.predict(self._model_inputs(X))]
+        return columns
 
 
 def _is_number(value) -> bool:
@@ -82,15 +109,21 @@ def _is_number(value) -> bool:
     return True
 
 
-def save(path, model, features, scaler=None) -> None:
-    """Write ``model``'s parameters and hyperparameters, ``features`` and ``scaler`` to ``path``."""
-    meta = {"kind": "mlp" if isinstance(model, MLP) else "logistic", "dtype": model.dtype.name}
+def save(path, model, features, scaler=None, label_names=None, derived=None) -> None:
+    """Write ``model``'s parameters and hyperparameters, ``features``, ``scaler``, the original
+    ``label_names`` (code → label) and the ``derived`` input features to ``path``."""
+    meta = {"kind": "mlp" if isinstance(model, MLP) else "logistic", "dtype": model.dtype.name,
+            "n_classes": str(model.n_classes)}
     if isinstance(model, MLP):
         activation = model.activation if isinstance(model.activation, str) else ",".join(model.activation)
         meta |= {"activation": activation, "hidden_widths": ",".join(map(str, model.hidden_widths))}
     arrays = {f"param_{name}": np.asarray(p) for name, p in model.params.items()}
     arrays |= {f"meta_{k}": np.array(v) for k, v in meta.items()}
     arrays["features"] = np.array(features, dtype=str)
+    if label_names is not None:
+        arrays["label_names"] = np.array([label_names[k] for k in range(len(label_names))], dtype=str)
+    if derived is not None:
+        arrays["derived"] = np.array(derived, dtype=str)
     if scaler is not None:
         arrays["scaler_mean"], arrays["scaler_scale"] = scaler.mean_, scaler.scale_
     np.savez(path, **arrays)
@@ -101,14 +134,18 @@ def load(path) -> Predictor:
     with np.load(path, allow_pickle=False) as f:
         meta = {k[5:]: str(f[k]) for k in f.files if k.startswith("meta_")}
         features = [str(name) for name in f["features"]]
+        derived = [str(name) for name in f["derived"]] if "derived" in f.files else None
+        K = int(meta.get("n_classes", 2))
         if meta["kind"] == "mlp":
             widths = [int(w) for w in meta["hidden_widths"].split(",")]
             activation = meta["activation"] if "," not in meta["activation"] else meta["activation"].split(",")
-            model = MLP(len(features), activation=activation, dtype=meta["dtype"], hidden_widths=widths)
+            model = MLP(len(derived or features), activation=activation, dtype=meta["dtype"], hidden_widths=widths,
+                        n_classes=K)
         else:
-            model = LogisticRegression(len(features), dtype=meta["dtype"])
+            model = LogisticRegression(len(derived or features), dtype=meta["dtype"], n_classes=K)
+        label_names = [str(name) for name in f["label_names"]] if "label_names" in f.files else None
         for name, p in model.params.items():
             p[...] = f[f"param_{name}"]
         mean = f["scaler_mean"] if "scaler_mean" in f.files else None
         scale = f["scaler_scale"] if "scaler_scale" in f.files else None
-    return Predictor(model, features, mean, scale)
+    return Predictor(model, features, mean, scale, label_names, derived)

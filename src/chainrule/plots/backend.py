@@ -7,7 +7,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib import colormaps, rc_context  # noqa: E402, F401  (for chainrule.plots.figures)
+from matplotlib import colormaps, colors, rc_context  # noqa: E402, F401  (for chainrule.plots.figures)
 from matplotlib.figure import Figure  # noqa: E402, F401
 from matplotlib.ticker import FuncFormatter  # noqa: E402, F401
 from sklearn.metrics import ConfusionMatrixDisplay, RocCurveDisplay  # noqa: E402, F401

@@ -5,68 +5,36 @@ registered in pyplot's global figure list, so a long sweep in one process does n
 open figures, and a figure is freed as soon as it is logged. One style for all of them:
 :data:`STYLE`, a title, labelled axes (with their scale), a legend where lines need names.
 
-matplotlib and scikit-learn's displays (:mod:`chainrule.plots.backend`, 2 s to import here)
-load when the first figure is drawn, not with this module: a process that only describes
-figures for the helper to draw — a sweep's launching process — checks each one against these
-signatures (:class:`chainrule.plots.specs.FigureSpec`) without importing them.
+This module is the catalogue :class:`chainrule.plots.specs.FigureSpec` names figures from: the
+loss curve and the sweep figures are here, one classifier's figures (ROC, confusion matrix,
+decision surface) in :mod:`chainrule.plots.classification`, imported here; matplotlib loads
+lazily (:mod:`chainrule.plots.style`).
 """
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-
-def _lazy(name: str):
-    """Module ``name``, executed on its first attribute access (the recipe of importlib's LazyLoader)."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.find_spec(name)
-    spec.loader = importlib.util.LazyLoader(spec.loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+from chainrule.plots.classification import confusion_matrix, decision_boundary, roc_curve  # noqa: F401  (figures too)
+from chainrule.plots.style import FIXED_MARGINS, STYLE, _plain_log_axis, load_backend, mpl  # noqa: F401  (load_backend too)
 
 
-mpl = _lazy("chainrule.plots.backend")
-
-
-def load_backend() -> None:
-    """Import matplotlib and the displays now (a helper does it while the sweep prepares)."""
-    mpl.Figure  # noqa: B018  (the first attribute access executes the module)
-
-
-STYLE = {"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False}
-# The figures drawn for every run use fixed margins instead of a layout engine: measuring the
-# labels for constrained layout was a third of their render time, paid once per run of a sweep.
-FIXED_MARGINS = {"left": 0.14, "right": 0.95, "bottom": 0.12, "top": 0.92}
-CLASS_COLORS = ("tab:blue", "tab:red")  # label 0, label 1
-PROBABILITY_MAP = "RdBu_r"  # blue where ŷ → 0, red where ŷ → 1, as the points
-
-
-def _plain_log_axis(ax) -> None:
-    """Log-scale y axis labelled 0.3, 0.4, … rather than 3×10⁻¹ (clearer, and no mathtext to typeset)."""
-    ax.set_yscale("log")
-    plain = mpl.FuncFormatter(lambda value, _: f"{value:g}")
-    ax.yaxis.set_major_formatter(plain)
-    ax.yaxis.set_minor_formatter(plain)
-
-
-def loss_curve(train: np.ndarray, val: np.ndarray | None, title: str, log_scale: bool = True):
+def loss_curve(train: np.ndarray, val: np.ndarray | None, title: str, log_scale: bool = True,
+               kept: int | None = None):
     """Training (and validation) loss per iteration.
 
     Parameters
     ----------
     train, val : ndarray of shape (n_iterations,)
-        Mean binary cross-entropy per iteration; ``val`` may be None.
+        Mean cross-entropy per iteration; ``val`` may be None.
     title : str
     log_scale : bool
         Log-scale loss axis (losses span decades when training works).
+    kept : int, optional
+        The iteration whose weights early stopping kept: marked with a dashed line.
     """
     with mpl.rc_context(STYLE):
         fig = mpl.Figure(figsize=(6.4, 4.0))
@@ -76,97 +44,13 @@ def loss_curve(train: np.ndarray, val: np.ndarray | None, title: str, log_scale:
         ax.plot(steps, train, label="train", color="tab:blue")
         if val is not None:
             ax.plot(steps, val, label="validation", color="tab:orange")
-        ax.set(title=title, xlabel="iteration", ylabel="mean BCE loss" + (" (log scale)" if log_scale else ""))
+        if kept is not None:
+            ax.axvline(kept, ls="--", color="grey", label=f"kept weights (iteration {kept})")
+        ax.set(title=title, xlabel="iteration", ylabel="mean cross-entropy" + (" (log scale)" if log_scale else ""))
         if log_scale:
             _plain_log_axis(ax)
         ax.legend()
     return fig
-
-
-def roc_curve(y_true: dict[str, np.ndarray], proba: dict[str, np.ndarray], title: str):
-    """ROC curves of several splits on one axes (scikit-learn's RocCurveDisplay), AUC in the legend.
-
-    Parameters
-    ----------
-    y_true, proba : dict
-        Split name → labels (n,) and → predicted probabilities of label 1 (n,).
-    """
-    with mpl.rc_context(STYLE):
-        fig = mpl.Figure(figsize=(5.2, 5.0))
-        fig.subplots_adjust(**FIXED_MARGINS)
-        ax = fig.subplots()
-        for split, labels in y_true.items():
-            mpl.RocCurveDisplay.from_predictions(labels, proba[split], name=split, ax=ax)
-        ax.plot([0, 1], [0, 1], ls=":", color="grey", label="chance")
-        ax.set(title=title, xlabel="false positive rate", ylabel="true positive rate", aspect="equal")
-        ax.legend(loc="lower right")
-    return fig
-
-
-def confusion_matrix(y_true: np.ndarray, proba: np.ndarray, label_names: dict[int, str], title: str):
-    """Confusion matrix at threshold 0.5 (scikit-learn's ConfusionMatrixDisplay), original label names."""
-    with mpl.rc_context(STYLE | {"axes.grid": False}):
-        fig = mpl.Figure(figsize=(4.8, 4.2))
-        fig.subplots_adjust(**FIXED_MARGINS | {"top": 0.86})  # room for a two-line title
-        ax = fig.subplots()
-        mpl.ConfusionMatrixDisplay.from_predictions(
-            y_true, (proba >= 0.5).astype(np.int64), labels=[0, 1],
-            display_labels=[label_names[0], label_names[1]], cmap="Blues", colorbar=False, ax=ax,
-        )
-        ax.set(title=title, xlabel="predicted label", ylabel="true label")
-    return fig
-
-
-def _probability_surface(ax, predict_proba: Callable, X: np.ndarray, resolution: int):
-    """Filled contours of ŷ over the box around ``X`` (raw feature units); returns the mappable."""
-    low, high = X.min(axis=0), X.max(axis=0)
-    margin = 0.1 * (high - low) + 1e-9
-    g1, g2 = np.meshgrid(*(np.linspace(lo - m, hi + m, resolution) for lo, hi, m in zip(low, high, margin)))
-    p = predict_proba(np.column_stack([g1.ravel(), g2.ravel()])).reshape(g1.shape)
-    surface = ax.contourf(g1, g2, p, levels=np.linspace(0, 1, 11), cmap=PROBABILITY_MAP, alpha=0.75)
-    ax.contour(g1, g2, p, levels=[0.5], colors="k", linewidths=1.2)
-    return surface
-
-
-def decision_boundary(
-    predict_proba: Callable, points: dict[str, tuple[np.ndarray, np.ndarray]], features: list[str], title: str,
-    resolution: int = 150, ax=None,
-):
-    """The model's probability surface ŷ(x₁, x₂) with the data on it; the ŷ = 0.5 line in black.
-
-    Parameters
-    ----------
-    predict_proba : callable
-        Raw features of shape (n, 2) → probabilities of label 1, shape (n,).
-    points : dict
-        Split name → (X of shape (n, 2), y of shape (n,)); "train" drawn as dots, others as crosses.
-    features : list of str
-        The two feature names, for the axis labels.
-    resolution : int
-        Grid points per axis.
-    ax : Axes, optional
-        Draw into this axes (for side-by-side panels) instead of a new figure.
-    """
-    own = ax is None
-    with mpl.rc_context(STYLE | {"axes.grid": False}):
-        if own:
-            fig = mpl.Figure(figsize=(6.0, 5.0))
-            fig.subplots_adjust(**FIXED_MARGINS)
-            ax = fig.subplots()
-        X_all = np.vstack([X for X, _ in points.values()])
-        surface = _probability_surface(ax, predict_proba, X_all, resolution)
-        for split, (X, y) in points.items():
-            marker = "o" if split == "train" else "X"
-            for label in (0, 1):
-                chosen = y == label
-                ax.scatter(X[chosen, 0], X[chosen, 1], s=18 if split == "train" else 36, marker=marker,
-                           c=CLASS_COLORS[label], edgecolors="k", linewidths=0.4, label=f"{split}, label {label}")
-        ax.set(title=title, xlabel=features[0], ylabel=features[1])
-        if own:
-            ax.legend(loc="upper right", fontsize="small", framealpha=0.8)
-            fig.colorbar(surface, ax=ax, label="predicted probability of label 1")
-            return fig
-    return ax
 
 
 def loss_comparison(curves: pd.DataFrame, title: str):

@@ -18,6 +18,7 @@ from chainrule.sweeps.summary import minimizes, swept
 from chainrule.tracking import store, uris
 
 SCORES = ["test/accuracy", "test/roc_auc", "test/log_loss", "val/log_loss"]
+MULTICLASS_SCORES = ["test/f1_macro", "test/recall_macro"]  # shown when some run has K ≥ 3 classes
 
 
 def latest_sweep(experiment_id: str) -> pd.Series | None:
@@ -65,7 +66,8 @@ def table(runs: pd.DataFrame, metric: str, rows: int) -> pd.DataFrame:
     out = pd.DataFrame({"run": runs.get("tags.mlflow.runName"), "status": runs["status"]})
     for column in swept(runs):
         out[column.removeprefix("params.")] = runs[column]
-    for name in dict.fromkeys([metric, *SCORES]):
+    multiclass = [name for name in MULTICLASS_SCORES if f"metrics.{name}" in runs]
+    for name in dict.fromkeys([metric, *SCORES, *multiclass]):
         out[name] = runs[f"metrics.{name}"] if f"metrics.{name}" in runs else float("nan")
     if "tags.chainrule.diverged" in runs:
         out["diverged"] = runs["tags.chainrule.diverged"].eq("true")

@@ -63,24 +63,23 @@ def feature_columns(names) -> Schema:
     return Schema([ColSpec(AnyType(), name) for name in names])
 
 
-def log_model(predictor_parts: dict, example: pd.DataFrame, example_proba: np.ndarray) -> str:
+def log_model(predictor_parts: dict, example: pd.DataFrame) -> str:
     """Log the trained model as an MLflow pyfunc model "from code", weights in a pickle-free ``.npz``.
 
     Parameters
     ----------
     predictor_parts : dict
-        ``model``, ``features`` and ``scaler`` for :func:`chainrule.model.weights.save`.
+        ``model``, ``features``, ``scaler``, ``label_names`` and ``derived`` for :func:`chainrule.model.weights.save`.
     example : DataFrame
-        A few raw feature rows: the model's input example.
-    example_proba : ndarray
-        The model's probabilities for ``example``: with the input, the signature.
+        A few raw feature rows: the model's input example; with its predictions, the signature.
 
     Returns
     -------
     str
         The id of the logged model.
     """
-    prediction = pd.DataFrame({"probability": example_proba, "label": (example_proba >= 0.5).astype(np.int64)})
+    predictor = weights.Predictor.from_parts(**predictor_parts)
+    prediction = pd.DataFrame(predictor.outputs(predictor.inputs(example)))
     with tempfile.TemporaryDirectory() as tmp, without_mlflow_hints():
         weights_file = Path(tmp) / "weights.npz"
         weights.save(weights_file, **predictor_parts)

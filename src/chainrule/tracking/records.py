@@ -24,15 +24,18 @@ log = logging.getLogger("chainrule")
 
 @contextlib.contextmanager
 def without_mlflow_hints():
-    """Silence two MLflow warnings that do not apply here.
+    """Silence three MLflow warnings that do not apply here.
 
     - integer columns may not hold missing values: the 0/1 label is an integer by design;
     - a local file path "can be interpreted in multiple ways": MLflow registers its local
-      dataset source twice and picks it either way.
+      dataset source twice and picks it either way;
+    - pandas 3's deprecation of comparing column names with a ``range``, which MLflow does when
+      it saves an input example (``mlflow.models.utils``): MLflow's code, the same result today.
     """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer column")
         warnings.filterwarnings("ignore", message="The specified dataset source can be interpreted in multiple ways")
+        warnings.filterwarnings("ignore", message="Operation with range is deprecated", module="mlflow")
         yield
 
 
