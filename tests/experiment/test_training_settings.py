@@ -6,15 +6,20 @@ test_bad_config.py.
 """
 
 import logging
+import subprocess
+import sys
 
 import numpy as np
 import pytest
+from omegaconf import OmegaConf
 
 from chainrule.core import Adam, GradientDescent, Momentum, fit
 from chainrule.experiment import run as pipeline
 from chainrule.experiment.checks import drop_what_does_not_apply, validate
 from chainrule.experiment.factory import build_optimizer
 from chainrule.tracking.runs import run_name
+
+from tests.conftest import ROOT
 
 
 @pytest.mark.parametrize(
@@ -111,3 +116,23 @@ def test_a_run_trains_as_the_core_does_with_the_same_arguments(overrides, core_a
     assert (history.reason, history.kept_iteration) == (expected.reason, expected.kept_iteration)
     for name, value in reference.params.items():
         np.testing.assert_array_equal(model.params[name], value)
+
+
+@pytest.mark.parametrize(
+    "overrides, expected",
+    [
+        (["optimizer=nesterov", "train.schedule=adaptive", "train.early_stopping=true", "dataset=spiral", "model.hidden_widths=[8,8]"],
+         {"optimizer.name": "nesterov", "train.schedule": "adaptive", "train.early_stopping": True, "dataset.n_classes": 3,
+          "model.hidden_widths": [8, 8]}),
+        (["sweep=optimizers", "dataset=digits"], {"optimizer.name": "gd", "train.lr": 0.5, "dataset.name": "digits"}),
+        (["sweep=depth_grid", "dataset=blobs", "dataset.n_classes=4", 'dataset.features=[x1,x2,"x1*x2"]'],
+         {"dataset.n_classes": 4, "dataset.features": ["x1", "x2", "x1*x2"], "model.name": "mlp"}),
+    ],
+)
+def test_the_command_line_prints_the_composed_config_of_every_new_group_and_preset(overrides, expected):
+    shown = subprocess.run([sys.executable, str(ROOT / "pipelines" / "train.py"), "--cfg", "job", "--resolve", *overrides],
+                           capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    cfg = OmegaConf.create(shown.stdout)
+    assert {key: OmegaConf.to_object(v) if OmegaConf.is_config(v := OmegaConf.select(cfg, key)) else v
+            for key in expected} == expected
