@@ -118,3 +118,15 @@ def test_a_digits_run_with_two_hidden_layers_and_adam_records_everything_and_its
     assert list(predicted.columns) == [f"probability_{k}" for k in range(10)] + ["label"]
     np.testing.assert_array_equal(predicted.iloc[:, :10].to_numpy(), model.predict_proba(splits.X["test"]))
     np.testing.assert_array_equal(predicted["label"].to_numpy().astype(int), model.predict(splits.X["test"]))
+
+
+@pytest.mark.slow
+def test_a_sweep_on_k_class_data_gets_every_comparison_figure(store):
+    store.train("-m", "dataset=blobs", "model.hidden_width=2,4", "train.iterations=20,40")  # one learning rate
+    runs = store.runs()
+    (parent,) = [r for r in runs if r.data.tags.get("chainrule.role") == "sweep"]
+    assert parent.info.status == "FINISHED" and parent.data.tags["chainrule.failed_children"] == "0"
+    assert "chainrule.figures_error" not in parent.data.tags
+    paths = set(artifact_paths(store.client, parent.info.run_id))
+    assert {"figures/loss_comparison.png", "figures/width_comparison.png", "figures/width_boundaries.png",
+            "figures/heatmap.png"} <= paths
