@@ -100,6 +100,11 @@ def test_a_deep_adam_run_that_stops_early_records_why_and_its_model_reproduces_t
     rates = {m.step: m.value for m in client.get_metric_history(run.info.run_id, "train/lr")}
     changes = [0] + [i for i in range(1, len(history.learning_rate)) if history.learning_rate[i] != history.learning_rate[i - 1]]
     assert sorted(rates) == changes and rates[0] == 0.05
+    # how the gradients flowed: per weight matrix, at log-spaced steps from the first to the last iteration
+    for key in ("grad_norm/W1", "grad_norm/W2", "grad_norm/w", "update_ratio/W1"):
+        steps = sorted(m.step for m in client.get_metric_history(run.info.run_id, key))
+        assert steps[0] == 0 and max(steps) == len(history.loss) - 1 and 10 < len(steps) <= 100
+    assert "grad_norm/b1" not in run.data.metrics and "figures/gradient_flow.png" in artifact_paths(client, run.info.run_id)
     # the logged model holds the restored best weights: bit for bit the core's predictions
     loaded = mlflow.pyfunc.load_model(f"runs:/{run.info.run_id}/model")
     predicted = loaded.predict(splits.raw["test"][splits.table.features])

@@ -122,11 +122,11 @@ def test_a_digits_run_with_two_hidden_layers_and_adam_records_everything_and_its
 
 @pytest.mark.slow
 def test_a_sweep_on_k_class_data_gets_every_comparison_figure(store):
-    store.train("-m", "dataset=blobs", "model.hidden_width=2,4", "train.iterations=20,40")  # one learning rate
+    # two widths at one learning rate; the heat map (two swept keys) pivots a score and knows no classes
+    store.train("-m", "dataset=blobs", "dataset.n_samples=200", "model.hidden_width=2,4", "train.iterations=20")
     runs = store.runs()
     (parent,) = [r for r in runs if r.data.tags.get("chainrule.role") == "sweep"]
     assert parent.info.status == "FINISHED" and parent.data.tags["chainrule.failed_children"] == "0"
     assert "chainrule.figures_error" not in parent.data.tags
     paths = set(artifact_paths(store.client, parent.info.run_id))
-    assert {"figures/loss_comparison.png", "figures/width_comparison.png", "figures/width_boundaries.png",
-            "figures/heatmap.png"} <= paths
+    assert {"figures/loss_comparison.png", "figures/width_comparison.png", "figures/width_boundaries.png"} <= paths

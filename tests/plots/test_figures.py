@@ -110,6 +110,15 @@ def test_decision_regions_for_k_classes_colour_the_plane_by_class_without_a_colo
     assert png_bytes(fig) > 10_000
 
 
+def test_gradient_flow_has_a_line_per_layer_for_norms_and_update_ratios_with_the_rule_of_thumb():
+    norms = {"W1": np.geomspace(1e-3, 1e-4, 50), "W2": np.geomspace(1e-2, 1e-3, 50), "w": np.geomspace(1e-1, 1e-2, 50)}
+    fig = plots.gradient_flow(norms, {k: v / 10 for k, v in norms.items()}, "run: gradient flow")
+    left, right = fig.axes
+    assert [line.get_label() for line in left.get_lines()] == ["W1", "W2", "w"]
+    assert [line.get_label() for line in right.get_lines()][-1] == "1e-3 (rule of thumb)"
+    assert left.get_yscale() == right.get_yscale() == "log" and png_bytes(fig) > 10_000
+
+
 def test_loss_comparison_has_a_panel_per_model_and_marks_divergence():
     curves = pd.DataFrame([
         {"panel": panel, "label": label, "order": order, "step": step, "loss": 0.7 / (1 + step)}

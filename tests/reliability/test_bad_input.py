@@ -30,7 +30,7 @@ def test_1_wrong_types_in_a_yaml_file(store, tmp_path):
 
 def test_2_misspelt_keys_even_with_plus(store):
     assert_refused(store, store.train("+model.dropuot=0.5", check=False),
-                   "model.dropuot is not a setting; settings of model: name, hidden_width, activation, init")
+                   "model.dropuot is not a setting; settings of model: name, hidden_width, hidden_widths, activation, init")
     assert_refused(store, store.train("model.dropuot=0.5", check=False), "Key 'dropuot' not in 'MLPModelConfig'")
 
 
@@ -66,8 +66,9 @@ def test_5_out_of_range_values_hydra_accepts(store, overrides, message):
         (None, "y", "dataset.path: no such file"),
         ("", "y", "cannot read"),
         ("a,b\n1,2\n3,4\n", "y", "dataset.target: column 'y' not in"),
-        ("a,y\n" + "1,0\n" * 30, "y", "must hold exactly two distinct values and no blanks; got 1 value(s)"),
-        ("a,y\n" + "".join(f"{i},{i % 3}\n" for i in range(30)), "y", "got 3 value(s)"),
+        ("a,y\n" + "1,0\n" * 30, "y", "must hold 2 to 50 distinct values (the classes) and no blanks; got 1 value(s)"),
+        ("a,y\n" + "".join(f"{i},{i / 10}\n" for i in range(60)), "y",
+         "got 60 value(s) ['0.0', '0.1', '0.2', '0.3', '0.4', '0.5', '0.6', '0.7', '0.8', '0.9', '…']: more than dataset.max_classes=50"),
         ("a,y\n" + "".join(f"{'x' if i == 7 else i},{i % 2}\n" for i in range(30)), "y", "column 'a' of"),
         ("a,y\n" + "".join(f"{'nan' if i == 4 else i},{i % 2}\n" for i in range(30)), "y", "row 4 (line 6 of the file) holds nan"),
         ("a,y\n1,0\n2,1\n3,0\n4,1\n", "y", "4 rows cannot be split into train/val/test"),

@@ -62,7 +62,10 @@ def test_1_a_feature_named_label_stays_the_users_column_and_the_target_stays_out
 def pipeline_dataset(path, target, features=None):
     from omegaconf import OmegaConf
 
-    return OmegaConf.create({"name": "csv", "path": str(path), "target": target, "features": features, "sep": ","})
+    from chainrule.experiment.schemas import CsvDatasetConfig
+
+    return OmegaConf.merge(OmegaConf.structured(CsvDatasetConfig),  # as the pipeline composes it: every key, defaults
+                           {"path": str(path), "target": target, "features": features})
 
 
 def test_2_the_target_among_the_features_is_refused_by_name(tmp_path, store):

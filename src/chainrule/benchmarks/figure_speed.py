@@ -38,6 +38,8 @@ def run(repeats: int) -> pd.DataFrame:
         "roc_curve": lambda: plots.roc_curve(labels, proba, "ROC"),
         "confusion_matrix": lambda: plots.confusion_matrix(labels["test"], proba["test"], {0: "0", 1: "1"}, "confusion"),
         "decision_boundary": lambda: plots.decision_boundary(model.predict_proba, points, ["x1", "x2"], "boundary"),
+        "gradient_flow (2 layers)": lambda: plots.gradient_flow(
+            {"W1": history.loss * 0.1, "w": history.loss}, {"W1": history.loss * 1e-3, "w": history.loss * 1e-2}, "flow"),
         "loss_comparison (8 curves)": lambda: plots.loss_comparison(curves, "comparison"),
         "width_comparison": lambda: plots.width_comparison(widths, "test/accuracy", "widths"),
         "depth_comparison": lambda: plots.depth_comparison(

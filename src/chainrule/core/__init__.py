@@ -9,6 +9,7 @@ May import: NumPy and the standard library, nothing else (a test holds it).
 """
 
 from .activations import ACTIVATIONS, Activation, get_activation, sigmoid
+from .flow import GradientFlow
 from .gradcheck import numerical_gradients, relative_error
 from .initializers import INITIALIZERS, get_initializer
 from .losses import binary_cross_entropy, softmax
@@ -31,6 +32,7 @@ __all__ = [
     "Activation",
     "Adam",
     "GradientDescent",
+    "GradientFlow",
     "Momentum",
     "History",
     "LogisticRegression",

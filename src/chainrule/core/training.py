@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import check_float, check_int
+from .flow import NOT_RECORDED
 from .optimizers import get_optimizer
 from .schedules import get_schedule
 from .stopping import MONITORS, Plateau
@@ -108,6 +109,7 @@ def fit(
     validation_data=None,
     max_loss_factor: float | None = None,
     callback=None,
+    gradient_flow=None,
 ) -> History:
     """Train ``model`` in place: ``θ ← θ − η ∇L(θ)`` (eq. 20), or a step of another optimizer.
 
@@ -156,6 +158,8 @@ def fit(
         iteration's loss (catches a network that blows up to a huge but finite loss).
     callback : callable ``(iteration, loss, val_loss) -> None``, optional
         Called after every completed iteration (``val_loss`` is None without validation data).
+    gradient_flow : :class:`~.flow.GradientFlow`, optional
+        Records each block's gradient norm and update ratio per iteration (reads only).
 
     Returns
     -------
@@ -193,6 +197,8 @@ def fit(
     ws = model.workspace(batch_size)
     theta = model.theta
     opt.start(theta)
+    flow = gradient_flow if gradient_flow is not None else NOT_RECORDED
+    flow.start(model.params, ws.grad_named)
     best_theta = np.empty_like(theta) if plateau is not None and plateau.restores_best else None
     rng = np.random.default_rng(seed)
     order = None
@@ -204,8 +210,7 @@ def fit(
     losses, val_losses, rates, monitored, reason, diverged = [], [], [], [], "", False
     val_loss = None  # at the parameters the next iteration starts from, when already known
     eta = lr
-    # Divergence is detected below from the values themselves; overflow warnings would
-    # only repeat it, once per operation.
+    # Divergence is detected below from the values; overflow warnings would only repeat it.
     with np.errstate(over="ignore", invalid="ignore", under="ignore", divide="ignore"):
         for iteration in range(iterations):
             if validation_data is not None and val_loss is None:
@@ -216,6 +221,7 @@ def fit(
                 rng.shuffle(order)
             scale = eta if opt.folds_step else 1.0
             total = 0.0
+            flow.before_epoch()
             for start in range(0, n, batch_size):
                 stop = min(start + batch_size, n)
                 if order is None:
@@ -225,6 +231,7 @@ def fit(
                     A_b = np.take(A, idx, axis=0, out=A_batch[: stop - start])
                     T_b = np.take(T, idx, axis=0, out=T_batch[: stop - start])
                 batch_loss = model.loss_and_gradient(A_b, T_b, ws, scale, l1, l2)
+                flow.after_batch(scale)
                 if not math.isfinite(batch_loss):
                     reason = f"loss became non-finite ({batch_loss}) at iteration {iteration}"
                     break
@@ -246,6 +253,7 @@ def fit(
                 break
             losses.append(epoch_loss)
             rates.append(eta)
+            flow.after_epoch()
             if validation_data is not None:
                 val_losses.append(val_loss)
             if callback is not None:

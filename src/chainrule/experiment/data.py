@@ -221,7 +221,7 @@ def split(table: Table, test_size: float, val_size: float, scale: bool, seed: in
     if derived is not None:
         transformer = FunctionTransformer(crosses.derive, kw_args={"names": derived}).fit(X[train])
         X, names = transformer.transform(X), derived
-    scaler = _fit_scaler(names, table.source, X[train]) if scale else None
+    scaler = _fit_scaler(names, table.source, X, train) if scale else None
     return Splits(
         X={k: scaler.transform(X[i]) if scaler else X[i] for k, i in parts.items()},
         y={k: y[i] for k, i in parts.items()},
@@ -232,18 +232,18 @@ def split(table: Table, test_size: float, val_size: float, scale: bool, seed: in
     )
 
 
-def _fit_scaler(names: list[str], source: str, X_train: np.ndarray) -> StandardScaler:
-    """A StandardScaler fit on the training rows, or a ConfigError naming the columns it cannot scale.
+def _fit_scaler(names: list[str], source: str, X: np.ndarray, train: np.ndarray) -> StandardScaler:
+    """A StandardScaler fit on the ``train`` rows of ``X``, or a ConfigError naming the columns it cannot scale.
 
     A column whose values reach about 1e154 overflows the variance in float64; StandardScaler
     then silently leaves it unscaled (scale 1), so it is refused instead."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # the overflow, reported below by column
-        scaler = StandardScaler().fit(X_train)
+        scaler = StandardScaler().fit(X[train])
     bad = ~np.isfinite(scaler.var_)
     if bad.any():
         overflow = [name for name, b in zip(names, bad) if b]
-        largest = float(np.abs(X_train[:, bad]).max())
+        largest = float(np.abs(X[:, bad]).max())  # the column's, as the user knows it: every row
         raise ConfigError(
             f"dataset: column(s) {overflow} of {source} hold values up to {largest:.4g} in magnitude, too large to "
             "standardise in float64 (the variance overflows): rescale them first (divide by a power of ten, or take a log)"

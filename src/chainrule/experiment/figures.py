@@ -8,13 +8,24 @@ from chainrule.model.weights import Predictor
 from chainrule.plots.specs import FigureSpec
 
 
-def run_figures(cfg: DictConfig, name: str, history, model, splits, proba) -> list[FigureSpec]:
-    """The loss curves; and unless training diverged (``proba`` is None then), ROC curves, the test
-    confusion matrix and, for two features, the decision boundary."""
+def weight_blocks(flow) -> list[str]:
+    """The weight matrices among a GradientFlow's blocks, first layer first (``W1``, …, ``w``): not the biases."""
+    return [name for name in flow.grad_norm if name.startswith("W") or name == "w"]
+
+
+def run_figures(cfg: DictConfig, name: str, history, model, splits, proba, flow=None) -> list[FigureSpec]:
+    """The loss curves and the gradients' flow (when recorded); and unless training diverged
+    (``proba`` is None then), ROC curves, the test confusion matrix and, for two features, the
+    decision boundary."""
     kept = history.kept_iteration if cfg.train.early_stopping else None
     figures = [FigureSpec("loss_curve", "loss_curve", (
         history.loss, history.val_loss, f"{name}: loss per iteration", cfg.figures.log_scale, kept
     ))]
+    if flow is not None and len(history.loss):
+        blocks = weight_blocks(flow)
+        figures.append(FigureSpec("gradient_flow", "gradient_flow", (
+            {b: flow.grad_norm[b] for b in blocks}, {b: flow.update_ratio[b] for b in blocks}, f"{name}: gradient flow"
+        )))
     if proba is None:
         return figures
     figures += [

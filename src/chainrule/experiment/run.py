@@ -16,9 +16,10 @@ from pathlib import Path
 import mlflow
 from omegaconf import DictConfig, OmegaConf
 
-from chainrule.core import fit
+from chainrule.core import GradientFlow, fit
 from chainrule.errors import ConfigError
 from chainrule.experiment import data, metrics
+from chainrule.experiment import how_it_trained as how
 from chainrule.experiment.checks import drop_what_does_not_apply, validate
 from chainrule.experiment.factory import build_model, build_optimizer
 from chainrule.experiment.figures import run_figures
@@ -53,8 +54,10 @@ def prepare(cfg: DictConfig):
     return splits, build_model(cfg.model, splits.X["train"].shape[1], cfg.seed, cfg.train.dtype, splits.table.n_classes)
 
 
-def train(cfg: DictConfig, model, splits, callback=None):
-    """Fit ``model`` on the training split, recording the validation loss; returns the History."""
+def train(cfg: DictConfig, model, splits, callback=None, gradient_flow=None):
+    """Fit ``model`` on the training split, recording the validation loss; returns the History.
+
+    ``gradient_flow`` (a :class:`chainrule.core.GradientFlow`) records the gradients' flow on the way."""
     t = cfg.train
     return fit(
         model, splits.X["train"], splits.y["train"], t.lr, t.iterations, t.batch_size,
@@ -62,29 +65,8 @@ def train(cfg: DictConfig, model, splits, callback=None):
         n_iter_no_change=t.patience, tol=t.tol, early_stopping=t.monitor if t.early_stopping else False,
         shuffle=t.shuffle, seed=cfg.seed, l1=t.l1, l2=t.l2,
         validation_data=(splits.X["val"], splits.y["val"]), max_loss_factor=t.max_loss_factor,
-        callback=callback,
+        callback=callback, gradient_flow=gradient_flow,
     )
-
-
-def _rate_changes(cfg: DictConfig, history) -> dict:
-    """``train/lr`` at the epochs where a schedule changed it (the first epoch included)."""
-    if cfg.train.schedule == "constant":
-        return {}
-    rates = history.learning_rate
-    return {"train/lr": {step: rate for step, rate in enumerate(rates) if step == 0 or rate != rates[step - 1]}}
-
-
-def _stopping_tags(cfg: DictConfig, history) -> dict[str, str]:
-    """Why training ended and where the kept weights come from, when a stopping rule watched."""
-    if history.monitor is None:
-        return {}
-    stopped = not history.diverged and bool(history.reason)
-    tags = {"chainrule.stopped_early": str(stopped).lower(), "chainrule.monitor": history.monitor}
-    if history.kept_iteration is not None:
-        tags["chainrule.best_iteration"] = str(history.kept_iteration)
-    if stopped:
-        tags["chainrule.stop_reason"] = history.reason
-    return tags
 
 
 def run(cfg: DictConfig, project_root: Path, overrides: list[str] | None = None) -> float:
@@ -122,8 +104,9 @@ def run(cfg: DictConfig, project_root: Path, overrides: list[str] | None = None)
 
         progress = Progress(cfg.train.iterations, cfg.progress)
         start = time.perf_counter()
+        flow = GradientFlow() if cfg.figures.gradient_flow else None
         try:
-            history = train(cfg, model, splits, callback=progress)
+            history = train(cfg, model, splits, callback=progress, gradient_flow=flow)
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM: keep what was learnt about the run
             records.log_series(run_id, {"train/loss": progress.train, "val/loss": progress.val})
             mlflow.set_tag("chainrule.interrupted_at", str(len(progress.train)))
@@ -146,11 +129,11 @@ def run(cfg: DictConfig, project_root: Path, overrides: list[str] | None = None)
             files["confusion_matrix.json"] = json.dumps(confusion)
         records.log_files(files)
         records.log_series(
-            run_id, {"train/loss": history.loss, "val/loss": history.val_loss, **_rate_changes(cfg, history)},
+            run_id, {"train/loss": history.loss, "val/loss": history.val_loss, **how.rate_changes(cfg, history), **how.flow_metrics(flow)},
             {"time/train_seconds": train_seconds},
         )
-        mlflow.set_tags(_stopping_tags(cfg, history))
-        helper.draw(run_figures(cfg, name, history, model, splits, proba), *records.figure_delivery())
+        mlflow.set_tags(how.stopping_tags(cfg, history))
+        helper.draw(run_figures(cfg, name, history, model, splits, proba, flow), *records.figure_delivery())
         if history.diverged:
             mlflow.set_tags({"chainrule.diverged": "true", "chainrule.diverged_at": str(history.diverged_at)})
             log.warning("run %s diverged: %s", name, history.reason)

@@ -155,6 +155,7 @@ class FiguresConfig:
     log_scale: bool = True
     resolution: int = 150
     background: bool = True
+    gradient_flow: bool = True
 
 
 @dataclass

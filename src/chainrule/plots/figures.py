@@ -53,6 +53,30 @@ def loss_curve(train: np.ndarray, val: np.ndarray | None, title: str, log_scale:
     return fig
 
 
+def gradient_flow(norms: dict[str, np.ndarray], ratios: dict[str, np.ndarray], title: str):
+    """How the gradients flow: per weight matrix, ``‖∂L/∂W‖`` and ``‖ΔW‖ / ‖W‖`` per iteration.
+
+    Parameters
+    ----------
+    norms, ratios : dict
+        Block name (``W1``, …, ``w``) → values per iteration; one line per layer, first layer darkest.
+    """
+    with mpl.rc_context(STYLE):
+        fig = mpl.Figure(figsize=(10.0, 4.0))
+        fig.subplots_adjust(left=0.08, right=0.98, bottom=0.13, top=0.85, wspace=0.25)
+        axes = fig.subplots(1, 2, sharex=True)
+        colors = mpl.colormaps["viridis"](np.linspace(0, 0.85, len(norms)))
+        for ax, values, label in ((axes[0], norms, "gradient norm ‖∂L/∂W‖"), (axes[1], ratios, "update ratio ‖ΔW‖ / ‖W‖")):
+            for color, (name, series) in zip(colors, values.items()):
+                ax.plot(np.arange(len(series)), series, color=color, label=name)
+            ax.set(xlabel="iteration", ylabel=label + " (log scale)", yscale="log")
+        axes[1].axhline(1e-3, ls=":", color="grey", label="1e-3 (rule of thumb)")
+        axes[0].legend(title="layer", fontsize="small")
+        axes[1].legend(fontsize="small")
+        fig.suptitle(title)
+    return fig
+
+
 def loss_comparison(curves: pd.DataFrame, title: str):
     """The seed's Exercise 2 plot: loss curves overlaid, one panel per model, log-scale loss.
 
