@@ -1,9 +1,11 @@
 """The presets: sweep=lr_grid / width_grid / depth_grid and the seed's three exercises, one command each."""
 
+import mlflow
 import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
+from chainrule.sweeps import summary
 from tests.conftest import ROOT, artifact_paths
 
 
@@ -73,3 +75,7 @@ def test_a_depth_sweep_from_the_command_line_gets_the_depth_comparison_figure(st
     assert sorted(c.info.run_name for c in children) == ["mlp-w4-relu-lr0.1-moons", "mlp-w4x4-relu-lr0.1-moons"]
     paths = artifact_paths(store.client, parent.info.run_id)
     assert "figures/depth_comparison.png" in paths and "figures/width_comparison.png" not in paths
+    client = store.client
+    frame = mlflow.search_runs([parent.info.experiment_id], filter_string=f"tags.mlflow.parentRunId = '{parent.info.run_id}'")
+    curves = summary.comparison_curves(client, frame)
+    assert sorted(curves["label"].unique()) == ["α = 0.1, H = 4", "α = 0.1, H = [4, 4]"]  # one line per depth

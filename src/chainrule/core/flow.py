@@ -29,7 +29,6 @@ class GradientFlow:
         self._params, self._grads = params, grads
         self._before = {name: np.empty_like(p) for name, p in params.items()}
         self._change = {name: np.empty_like(p) for name, p in params.items()}
-        self._last = dict.fromkeys(params, np.nan)
         self._norms = {name: [] for name in params}
         self._ratios = {name: [] for name in params}
 
@@ -37,17 +36,14 @@ class GradientFlow:
         for name, p in self._params.items():
             np.copyto(self._before[name], p)
 
-    def after_batch(self, scale: float) -> None:
-        """The gradients hold ``scale · ∂L/∂θ`` (the trainer's folded step size)."""
-        for name, g in self._grads.items():
-            self._last[name] = float(np.linalg.norm(g)) / scale
-
-    def after_epoch(self) -> None:
+    def after_epoch(self, scale: float) -> None:
+        """The gradients still hold the epoch's last batch's ``scale · ∂L/∂θ`` (the trainer's
+        folded step size): no optimizer writes into them."""
         for name, p in self._params.items():
             before = self._before[name]
             change = np.subtract(p, before, out=self._change[name])
             size = float(np.linalg.norm(before))
-            self._norms[name].append(self._last[name])
+            self._norms[name].append(float(np.linalg.norm(self._grads[name])) / scale)
             self._ratios[name].append(float(np.linalg.norm(change)) / size if size else np.inf)
 
     @property
@@ -62,12 +58,11 @@ class GradientFlow:
 
 
 class _NotRecorded:
-    """What ``fit`` reports to without a recorder: nothing (four empty calls per iteration)."""
+    """What ``fit`` reports to without a recorder: nothing (two empty calls per iteration)."""
 
     def start(self, params, grads) -> None: ...
     def before_epoch(self) -> None: ...
-    def after_batch(self, scale: float) -> None: ...
-    def after_epoch(self) -> None: ...
+    def after_epoch(self, scale: float) -> None: ...
 
 
 NOT_RECORDED = _NotRecorded()

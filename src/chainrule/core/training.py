@@ -231,7 +231,6 @@ def fit(
                     A_b = np.take(A, idx, axis=0, out=A_batch[: stop - start])
                     T_b = np.take(T, idx, axis=0, out=T_batch[: stop - start])
                 batch_loss = model.loss_and_gradient(A_b, T_b, ws, scale, l1, l2)
-                flow.after_batch(scale)
                 if not math.isfinite(batch_loss):
                     reason = f"loss became non-finite ({batch_loss}) at iteration {iteration}"
                     break
@@ -253,7 +252,7 @@ def fit(
                 break
             losses.append(epoch_loss)
             rates.append(eta)
-            flow.after_epoch()
+            flow.after_epoch(scale)
             if validation_data is not None:
                 val_losses.append(val_loss)
             if callback is not None:

@@ -16,6 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from chainrule.core import ACTIVATIONS, INITIALIZERS, MONITORS, OPTIMIZERS, SCHEDULES
 from chainrule.errors import ConfigError
+from chainrule.experiment.factory import hidden_widths
 from chainrule.experiment.metrics import OBJECTIVES
 from chainrule.experiment.schemas import MLP_ONLY
 from chainrule.model.features import CROSSES
@@ -165,8 +166,7 @@ def drop_what_does_not_apply(cfg: DictConfig) -> list[str]:
     """
     model = cfg.model
     if model.name == "mlp":
-        if model.hidden_widths is None:
-            model.hidden_widths = [model.hidden_width]
+        model.hidden_widths = list(hidden_widths(model))
         model.hidden_width = model.hidden_widths[0] if len(model.hidden_widths) == 1 else None
         return [] if model.hidden_width is not None else ["model.hidden_width"]
     for key in MLP_ONLY:

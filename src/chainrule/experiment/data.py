@@ -92,8 +92,9 @@ def _xor(n_samples: int, noise: float, seed: int):
 
 
 def _spiral(n_samples: int, noise: float, n_classes: int, seed: int):
-    """TensorFlow Playground's spiral with ``n_classes`` arms: arm k is the points
-    r (sin t, cos t) with r = 5 i/n and t = 1.75 · 2π i/n + 2πk/K, plus Gaussian noise of std ``noise``."""
+    """TensorFlow Playground's spiral with ``n_classes`` arms: arm k is the points 5r (sin t, cos t)
+    with r uniform in [0, 1) and t = 1.75 · 2π r + 2πk/K (Playground spaces r evenly; drawing it
+    keeps every split a sample of the whole arm), plus Gaussian noise of std ``noise``."""
     rng = np.random.default_rng(seed)
     y = np.arange(n_samples) % n_classes
     r = rng.uniform(0.0, 1.0, n_samples)
@@ -206,7 +207,7 @@ def split(table: Table, test_size: float, val_size: float, scale: bool, seed: in
     except ValueError as error:
         raise ConfigError(
             f"dataset: {len(y)} rows cannot be split into train/val/test with {sizes} "
-            f"and both classes in each part ({error})"
+            f"and every class in each part ({error})"
         ) from None
     parts = dict(zip(PARTS, (train, val, test)))
     lacking = [part for part, i in parts.items() if len(np.unique(y[i])) < len(table.label_names)]

@@ -35,13 +35,16 @@ def flow_metrics(flow) -> dict:
 
 
 def stopping_tags(cfg: DictConfig, history) -> dict[str, str]:
-    """Why training ended and where the kept weights come from, when a stopping rule watched."""
+    """Why training ended, the best iteration of what the stopping rule watched, and the iteration
+    the kept weights come from (the best one when a validation monitor restored it, else the last)."""
     if history.monitor is None:
         return {}
     stopped = not history.diverged and bool(history.reason)
     tags = {"chainrule.stopped_early": str(stopped).lower(), "chainrule.monitor": history.monitor}
+    if history.best_iteration is not None:
+        tags["chainrule.best_iteration"] = str(history.best_iteration)
     if history.kept_iteration is not None:
-        tags["chainrule.best_iteration"] = str(history.kept_iteration)
+        tags["chainrule.kept_iteration"] = str(history.kept_iteration)
     if stopped:
         tags["chainrule.stop_reason"] = history.reason
     return tags

@@ -71,9 +71,11 @@ def scores(y_true: np.ndarray, proba: np.ndarray, label_names: dict[int, str] | 
         out |= {f"precision_{average}": p, f"recall_{average}": r, f"f1_{average}": f}
     out["roc_auc"] = roc_auc_score(y_true, proba, multi_class="ovr", average="macro", labels=classes)
     out["log_loss"] = log_loss(y_true, proba, labels=classes)
-    names = label_names or {k: str(k) for k in classes}
+    names = [_metric_name((label_names or {})[k]) if label_names else str(k) for k in classes]
+    if len(set(names)) < len(names):  # two labels that differ only in characters MLflow refuses
+        names = [f"{name}_{k}" for k, name in enumerate(names)]
     per_class = recall_score(y_true, y_pred, labels=classes, average=None, zero_division=0)
-    out |= {f"recall/{_metric_name(names[k])}": value for k, value in zip(classes, per_class)}
+    out |= {f"recall/{name}": value for name, value in zip(names, per_class)}
     return out
 
 

@@ -29,7 +29,7 @@ def minimizes(metric: str) -> bool:
 
 def comparison_curves(client: MlflowClient, children: pd.DataFrame) -> pd.DataFrame:
     """Every child's training-loss history, one panel per model, one line per learning rate (and
-    optimizer, when they differ).
+    optimizer and hidden layers, where the children differ in them).
 
     Returns
     -------
@@ -37,16 +37,16 @@ def comparison_curves(client: MlflowClient, children: pd.DataFrame) -> pd.DataFr
         Columns ``panel``, ``label``, ``order``, ``step``, ``loss``; the label of a run that
         diverged ends in "(diverged)".
     """
-    widths = children.get("params.model.hidden_width", pd.Series(dtype=object)).dropna().unique()
+    archs = children.apply(_architecture, axis=1) if not children.empty else pd.Series(dtype=object)
     optimizers = children.get("params.optimizer.name", pd.Series(dtype=object)).dropna().unique()
     rows = []
-    for _, child in children.iterrows():
+    for (_, child), arch in zip(children.iterrows(), archs):
         lr = float(child.get("params.train.lr", "nan"))
         label = f"α = {lr:g}"
         if len(optimizers) > 1:
             label = f"{child['params.optimizer.name']}, {label}"
-        if len(widths) > 1 and pd.notna(child.get("params.model.hidden_width")):
-            label += f", H = {child['params.model.hidden_width']}"
+        if archs.dropna().nunique() > 1 and arch is not None:
+            label += f", H = {arch}"
         if child.get("tags.chainrule.diverged") == "true":
             label += " (diverged)"
         history = client.get_metric_history(child["run_id"], "train/loss")
@@ -55,6 +55,14 @@ def comparison_curves(client: MlflowClient, children: pd.DataFrame) -> pd.DataFr
             for p in history
         ]
     return pd.DataFrame(rows, columns=["panel", "label", "order", "step", "loss"])
+
+
+def _architecture(child) -> str | None:
+    """A child's hidden layers as its label says them: ``3`` (one layer), ``[8, 8]`` (deeper), None (logistic)."""
+    width, widths = child.get("params.model.hidden_width"), child.get("params.model.hidden_widths")
+    if pd.notna(width):
+        return str(width)
+    return str(widths) if pd.notna(widths) else None
 
 
 def swept(children: pd.DataFrame) -> list[str]:
@@ -94,10 +102,10 @@ def sweep_figures(client: MlflowClient, children: pd.DataFrame, objective: str, 
             if boundaries is not None:
                 figures.append(boundaries)
     if "params.model.hidden_widths" in varied and "metrics.test/accuracy" in finished:
-        depths = finished["params.model.hidden_widths"].map(lambda text: text.count(",") + 1)  # "[16, 8]": 2 layers
+        depths = finished["params.model.hidden_widths"].dropna().map(lambda text: text.count(",") + 1)  # "[16, 8]": 2
         if depths.nunique() > 1:
             scores = pd.DataFrame({"depth": depths, "lr": pd.to_numeric(finished["params.train.lr"]),
-                                   "test/accuracy": finished["metrics.test/accuracy"]}).dropna()
+                                   "test/accuracy": finished["metrics.test/accuracy"]}).dropna()  # logistic runs: no depth
             figures.append(FigureSpec("depth_comparison", "depth_comparison", (scores, "test/accuracy", "Test accuracy by depth")))
     key = f"metrics.{objective}"
     if searched and key in children:
@@ -143,7 +151,8 @@ def summarise(client: MlflowClient, parent_id: str, children: pd.DataFrame, obje
         client.set_tag(parent_id, "chainrule.children", "0")
         return "FAILED"
     columns = ["run_id", "tags.mlflow.runName", "status"]
-    columns += sorted(c for c in children.columns if c.startswith(("params.model.", "params.train.", "params.dataset.")))
+    columns += sorted(c for c in children.columns
+                      if c.startswith(("params.model.", "params.optimizer.", "params.train.", "params.dataset.")))
     columns += sorted(c for c in children.columns if c.startswith("metrics.") and not c.startswith("metrics.time/"))
     table = children[columns].rename(columns={"tags.mlflow.runName": "run_name"})
     client.log_text(parent_id, table.to_csv(index=False), "sweep_summary.csv")
