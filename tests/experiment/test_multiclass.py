@@ -31,6 +31,15 @@ def test_the_multiclass_datasets_load_with_their_classes(dataset, shape, labels)
     assert sorted(np.unique(table.y)) == list(range(len(labels)))
 
 
+@pytest.mark.parametrize("option", ["iris", "wine", "digits", "blobs", "spiral", "breast_cancer"])
+def test_every_dataset_option_composes_and_passes_the_checks(option, compose_config):
+    from chainrule.experiment.checks import validate
+
+    cfg = compose_config(f"dataset={option}")
+    assert cfg.dataset.name == option
+    validate(cfg)
+
+
 def test_spiral_arms_share_the_points_evenly_and_wind_around_the_origin():
     table = data.load(OmegaConf.create({"name": "spiral", "n_samples": 600, "noise": 0.0, "n_classes": 3}), seed=0)
     assert np.bincount(table.y).tolist() == [200, 200, 200]
