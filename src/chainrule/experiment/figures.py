@@ -8,9 +8,10 @@ from chainrule.model.weights import Predictor
 from chainrule.plots.specs import FigureSpec
 
 
-def weight_blocks(flow) -> list[str]:
-    """The weight matrices among a GradientFlow's blocks, first layer first (``W1``, …, ``w``): not the biases."""
-    return [name for name in flow.grad_norm if name.startswith("W") or name == "w"]
+def weight_blocks(series: dict) -> dict:
+    """The weight matrices' entries of a GradientFlow's ``grad_norm`` or ``update_ratio``, first
+    layer first (``W1``, …, ``w``): not the biases."""
+    return {name: values for name, values in series.items() if name.startswith("W") or name == "w"}
 
 
 def run_figures(cfg: DictConfig, name: str, history, model, splits, proba, flow=None) -> list[FigureSpec]:
@@ -22,9 +23,8 @@ def run_figures(cfg: DictConfig, name: str, history, model, splits, proba, flow=
         history.loss, history.val_loss, f"{name}: loss per iteration", cfg.figures.log_scale, kept
     ))]
     if flow is not None and len(history.loss):
-        blocks = weight_blocks(flow)
         figures.append(FigureSpec("gradient_flow", "gradient_flow", (
-            {b: flow.grad_norm[b] for b in blocks}, {b: flow.update_ratio[b] for b in blocks}, f"{name}: gradient flow"
+            weight_blocks(flow.grad_norm), weight_blocks(flow.update_ratio), f"{name}: gradient flow"
         )))
     if proba is None:
         return figures

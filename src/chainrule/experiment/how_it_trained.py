@@ -25,13 +25,15 @@ loss histories are 2 × iterations points already, and each point costs the stor
 def flow_metrics(flow) -> dict:
     """``grad_norm/<W>`` and ``update_ratio/<W>`` for each weight matrix (not the biases), at up
     to :data:`FLOW_POINTS` log-spaced iterations, the first and the last included."""
-    if flow is None or not len(next(iter(flow.grad_norm.values()), [])):
+    if flow is None:
         return {}
-    n = len(next(iter(flow.grad_norm.values())))
+    series = {"grad_norm": weight_blocks(flow.grad_norm), "update_ratio": weight_blocks(flow.update_ratio)}
+    n = len(next(iter(series["grad_norm"].values()), []))
+    if not n:
+        return {}
     steps = np.unique(np.geomspace(1, n, min(n, FLOW_POINTS)).round().astype(int)) - 1
-    return {f"{kind}/{name}": {int(s): values[name][s] for s in steps}
-            for kind, values in (("grad_norm", flow.grad_norm), ("update_ratio", flow.update_ratio))
-            for name in weight_blocks(flow)}
+    return {f"{kind}/{name}": {int(s): values[s] for s in steps}
+            for kind, blocks in series.items() for name, values in blocks.items()}
 
 
 def stopping_tags(cfg: DictConfig, history) -> dict[str, str]:

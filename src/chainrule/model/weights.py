@@ -92,12 +92,13 @@ class Predictor:
         ``probability_<label>`` for each original label, and ``label``, the original label of
         the core's prediction (its most probable class).
         """
-        proba = self.predict_proba(X)
+        inputs = self._model_inputs(X)  # crossed and scaled once, for both outputs
+        proba = self.model.predict_proba(inputs)
         if proba.ndim == 1:
             return {"probability": proba, "label": (proba >= 0.5).astype(np.int64)}
         names = self.label_names or [str(k) for k in range(proba.shape[1])]
         columns = {f"probability_{name}": proba[:, k] for k, name in enumerate(names)}
-        columns["label"] = np.asarray(names, dtype=object)[self.model.predict(self._model_inputs(X))]
+        columns["label"] = np.asarray(names, dtype=object)[self.model.predict(inputs)]
         return columns
 
 
