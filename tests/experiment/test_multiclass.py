@@ -89,7 +89,7 @@ def test_feature_crosses_are_computed_from_the_raw_points_by_the_logged_models_o
     expected = np.column_stack([raw[:, 0], raw[:, 0] ** 2, raw[:, 0] * raw[:, 1], np.sin(raw[:, 1])])
     np.testing.assert_allclose(splits.scaler.inverse_transform(splits.X["test"]), expected, rtol=1e-12, atol=1e-15)
     predictor = Predictor.from_parts(None, ["x1", "x2"], splits.scaler, derived=splits.derived)
-    np.testing.assert_array_equal(predictor._model_inputs(raw), splits.X["test"])  # what the model sees, bit for bit
+    np.testing.assert_array_equal(predictor.model_inputs(raw), splits.X["test"])  # what the model sees, bit for bit
 
 
 @pytest.mark.slow

@@ -16,7 +16,8 @@ from tests.reliability.conftest import wait_for
 pytestmark = pytest.mark.slow
 
 SWEEP = ["-m", "train.lr=0.1,0.5", "model.hidden_width=3", "train.iterations=50"]
-FIGURES = ["confusion_matrix.png", "decision_boundary.png", "gradient_flow.png", "loss_curve.png", "roc_curve.png"]
+FIGURES = ["confusion_matrix.png", "decision_boundary.png", "gradient_flow.png", "loss_curve.png", "network.png",
+           "neurons_layer1.png", "roc_curve.png", "training.gif"]
 
 
 def figures_by_run_name(store: Store, parent: bool = False) -> dict[str, dict[str, bytes]]:

@@ -16,6 +16,7 @@ from .losses import binary_cross_entropy, softmax
 from .optimizers import OPTIMIZERS, Adam, GradientDescent, Momentum
 from .outputs import OUTPUTS
 from .schedules import SCHEDULES
+from .snapshots import Snapshots, hidden_outputs
 from .stopping import MONITORS
 from .base import design_matrix
 from .models import MLP, LogisticRegression
@@ -29,6 +30,7 @@ __all__ = [
     "OPTIMIZERS",
     "OUTPUTS",
     "SCHEDULES",
+    "Snapshots",
     "Activation",
     "Adam",
     "GradientDescent",
@@ -41,6 +43,7 @@ __all__ = [
     "fit",
     "get_activation",
     "get_initializer",
+    "hidden_outputs",
     "numerical_gradients",
     "relative_error",
     "sigmoid",

@@ -221,6 +221,12 @@ def validate(cfg: DictConfig) -> None:
     _whole_number(cfg, "seed", *SEED_RANGE)
     _number(cfg, "progress", 0)
     _number(cfg, "figures.resolution", 10, 2000, open_high=False)
+    _whole_number(cfg, "figures.snapshots", 0, 1000)
+    _whole_number(cfg, "figures.snapshot_resolution", 10, 1000)
+    _whole_number(cfg, "figures.neuron_resolution", 4, 500)
+    if cfg.figures.neurons_over_training and not cfg.figures.over_training:
+        raise ConfigError("figures.neurons_over_training=true draws the neurons into the snapshots of training: "
+                          "it needs figures.over_training=true (got false)")
     if cfg.dataset.name in SYNTHETIC:
         _number(cfg, "dataset.n_samples", 10)
         _number(cfg, "dataset.noise", 0)

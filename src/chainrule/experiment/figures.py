@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from omegaconf import DictConfig
 
+from chainrule.experiment import training_views
 from chainrule.model.weights import Predictor
 from chainrule.plots.specs import FigureSpec
 
@@ -14,10 +15,10 @@ def weight_blocks(series: dict) -> dict:
     return {name: values for name, values in series.items() if name.startswith("W") or name == "w"}
 
 
-def run_figures(cfg: DictConfig, name: str, history, model, splits, proba, flow=None) -> list[FigureSpec]:
+def run_figures(cfg: DictConfig, name: str, history, model, splits, proba, flow=None, snapshots=None) -> list[FigureSpec]:
     """The loss curves and the gradients' flow (when recorded); and unless training diverged
-    (``proba`` is None then), ROC curves, the test confusion matrix and, for two features, the
-    decision boundary."""
+    (``proba`` is None then), ROC curves, the test confusion matrix, for two features the
+    decision boundary, and the views of :mod:`.training_views` that are on."""
     kept = history.kept_iteration if cfg.train.early_stopping else None
     figures = [FigureSpec("loss_curve", "loss_curve", (
         history.loss, history.val_loss, f"{name}: loss per iteration", cfg.figures.log_scale, kept
@@ -40,4 +41,4 @@ def run_figures(cfg: DictConfig, name: str, history, model, splits, proba, flow=
         figures.append(FigureSpec("decision_boundary", "decision_boundary", (
             predictor.predict_proba, splits.points(), features, f"{name}: ŷ and the data", cfg.figures.resolution
         )))
-    return figures
+    return figures + training_views.figures(cfg, name, model, splits, snapshots)

@@ -18,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from chainrule.core import GradientFlow, fit
 from chainrule.errors import ConfigError
-from chainrule.experiment import data, metrics
+from chainrule.experiment import data, metrics, training_views
 from chainrule.experiment import how_it_trained as how
 from chainrule.experiment.checks import drop_what_does_not_apply, validate
 from chainrule.experiment.factory import build_model, build_optimizer
@@ -69,6 +69,12 @@ def train(cfg: DictConfig, model, splits, callback=None, gradient_flow=None):
     )
 
 
+def _each(*callbacks):
+    """One ``fit`` callback calling each of ``callbacks`` that is not None, in order."""
+    chosen = [c for c in callbacks if c is not None]
+    return chosen[0] if len(chosen) == 1 else lambda *args: [c(*args) for c in chosen]
+
+
 def run(cfg: DictConfig, project_root: Path, overrides: list[str] | None = None) -> float:
     """Run the configured task and return ``cfg.objective`` (what a sweeper optimises).
 
@@ -105,8 +111,9 @@ def run(cfg: DictConfig, project_root: Path, overrides: list[str] | None = None)
         progress = Progress(cfg.train.iterations, cfg.progress)
         start = time.perf_counter()
         flow = GradientFlow() if cfg.figures.gradient_flow else None
+        snapshots = training_views.recorder(cfg, model, splits)
         try:
-            history = train(cfg, model, splits, callback=progress, gradient_flow=flow)
+            history = train(cfg, model, splits, callback=_each(progress, snapshots), gradient_flow=flow)
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM: keep what was learnt about the run
             records.log_series(run_id, {"train/loss": progress.train, "val/loss": progress.val})
             mlflow.set_tag("chainrule.interrupted_at", str(len(progress.train)))
@@ -133,7 +140,9 @@ def run(cfg: DictConfig, project_root: Path, overrides: list[str] | None = None)
             {"time/train_seconds": train_seconds},
         )
         mlflow.set_tags(how.stopping_tags(cfg, history))
-        helper.draw(run_figures(cfg, name, history, model, splits, proba, flow), *records.figure_delivery())
+        if not history.diverged:
+            training_views.log_snapshots(cfg, name, model, snapshots, splits)
+        helper.draw(run_figures(cfg, name, history, model, splits, proba, flow, snapshots), *records.figure_delivery())
         if history.diverged:
             mlflow.set_tags({"chainrule.diverged": "true", "chainrule.diverged_at": str(history.diverged_at)})
             log.warning("run %s diverged: %s", name, history.reason)

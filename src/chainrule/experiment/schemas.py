@@ -152,10 +152,21 @@ class TrackingConfig:
 
 @dataclass
 class FiguresConfig:
+    """What a run draws (conf/figures/: ``all`` for one run, ``sweep`` for the sweep presets)."""
+
     log_scale: bool = True
     resolution: int = 150
     background: bool = True
     gradient_flow: bool = True
+    over_training: bool = True
+    snapshots: int = 12
+    snapshot_resolution: int = 80
+    animation: bool = True
+    neurons: bool = True
+    neurons_over_training: bool = False
+    neuron_resolution: int = 32
+    network: bool = True
+    loss_landscape: bool = True
 
 
 @dataclass

@@ -70,7 +70,9 @@ class Predictor:
                 raise ValueError(f"feature {name!r}: row {row} {what}; every feature needs a finite number")
         return X
 
-    def _model_inputs(self, X: np.ndarray) -> np.ndarray:
+    def model_inputs(self, X: np.ndarray) -> np.ndarray:
+        """What the core model takes for raw features (n_samples, n_features): their derived
+        features when there are any, standardised as the training split was."""
         X = np.asarray(X, dtype=np.float64)
         if self.derived is not None:
             X = derive(X, self.derived)
@@ -83,7 +85,7 @@ class Predictor:
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Probability of label 1 (n_samples,), or of each class (n_samples, K), for raw (unscaled)
         features of shape (n_samples, n_features)."""
-        return self.model.predict_proba(self._model_inputs(X))
+        return self.model.predict_proba(self.model_inputs(X))
 
     def outputs(self, X: np.ndarray) -> dict[str, np.ndarray]:
         """What the logged model returns, column by column, for raw features.
@@ -92,7 +94,7 @@ class Predictor:
         ``probability_<label>`` for each original label, and ``label``, the original label of
         the core's prediction (its most probable class).
         """
-        inputs = self._model_inputs(X)  # crossed and scaled once, for both outputs
+        inputs = self.model_inputs(X)  # crossed and scaled once, for both outputs
         proba = self.model.predict_proba(inputs)
         if proba.ndim == 1:
             return {"probability": proba, "label": (proba >= 0.5).astype(np.int64)}

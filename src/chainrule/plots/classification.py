@@ -58,8 +58,9 @@ def confusion_matrix(y_true: np.ndarray, proba: np.ndarray, label_names: dict[in
     return fig
 
 
-def _grid(X: np.ndarray, resolution: int):
-    """A ``resolution`` × ``resolution`` grid over the box around ``X`` (raw feature units), 10 % margin."""
+def plane_grid(X: np.ndarray, resolution: int):
+    """A ``resolution`` × ``resolution`` grid over the box around ``X`` (raw feature units), 10 % margin:
+    the (x₁, x₂) of each point, two arrays of shape (resolution, resolution), x₁ along the columns."""
     low, high = X.min(axis=0), X.max(axis=0)
     margin = 0.1 * (high - low) + 1e-9
     return np.meshgrid(*(np.linspace(lo - m, hi + m, resolution) for lo, hi, m in zip(low, high, margin)))
@@ -73,7 +74,7 @@ def _probability_surface(ax, predict_proba: Callable, X: np.ndarray, resolution:
     Returns
     -------
     mappable or None (K classes: no colour bar), and the number of classes"""
-    g1, g2 = _grid(X, resolution)
+    g1, g2 = plane_grid(X, resolution)
     p = predict_proba(np.column_stack([g1.ravel(), g2.ravel()]))
     if p.ndim == 1:
         p = p.reshape(g1.shape)
@@ -81,13 +82,30 @@ def _probability_surface(ax, predict_proba: Callable, X: np.ndarray, resolution:
         ax.contour(g1, g2, p, levels=[0.5], colors="k", linewidths=1.2)
         return surface, 2
     K = p.shape[1]
-    winner, confidence = np.argmax(p, axis=1), p.max(axis=1)
-    strength = ((confidence - 1 / K) / (1 - 1 / K)).reshape(g1.shape)[..., None]  # 0 at a tie of all K, 1 when sure
-    colors = np.array([mpl.colors.to_rgb(_class_color(k, K)) for k in range(K)])[winner].reshape(*g1.shape, 3)
-    image = 1 - 0.75 * strength * (1 - colors)  # blend towards white
+    image, winner = class_regions(p.reshape(*g1.shape, K))
     ax.imshow(image, origin="lower", extent=(g1.min(), g1.max(), g2.min(), g2.max()), aspect="auto", interpolation="nearest")
-    ax.contour(g1, g2, winner.reshape(g1.shape), levels=np.arange(K) + 0.5, colors="k", linewidths=0.8)
+    ax.contour(g1, g2, winner, levels=np.arange(K) + 0.5, colors="k", linewidths=0.8)
     return None, K
+
+
+def class_regions(p: np.ndarray):
+    """K classes' probabilities over a grid as an RGB image: the most probable class's colour,
+    blended towards white as its probability falls to 1/K.
+
+    Parameters
+    ----------
+    p : ndarray of shape (rows, columns, K)
+
+    Returns
+    -------
+    image : ndarray of shape (rows, columns, 3), RGB in [0, 1]
+    winner : ndarray of int, shape (rows, columns)
+    """
+    K = p.shape[-1]
+    winner, confidence = np.argmax(p, axis=-1), p.max(axis=-1)
+    strength = ((confidence - 1 / K) / (1 - 1 / K))[..., None]  # 0 at a tie of all K, 1 when sure
+    colors = np.array([mpl.colors.to_rgb(_class_color(k, K)) for k in range(K)])[winner]
+    return 1 - 0.75 * strength * (1 - colors), winner  # blend towards white
 
 
 def decision_boundary(

@@ -7,7 +7,8 @@ open figures, and a figure is freed as soon as it is logged. One style for all o
 
 This module is the catalogue :class:`chainrule.plots.specs.FigureSpec` names figures from: the
 loss curve and the sweep figures are here, one classifier's figures (ROC, confusion matrix,
-decision surface) in :mod:`chainrule.plots.classification`, imported here; matplotlib loads
+decision surface) in :mod:`chainrule.plots.classification`, the network's in :mod:`chainrule.plots.network`
+and the loss landscape in :mod:`chainrule.plots.landscape`, imported here; matplotlib loads
 lazily (:mod:`chainrule.plots.style`).
 """
 
@@ -19,6 +20,8 @@ import numpy as np
 import pandas as pd
 
 from chainrule.plots.classification import confusion_matrix, decision_boundary, roc_curve  # noqa: F401  (figures too)
+from chainrule.plots.landscape import loss_landscape  # noqa: F401  (a figure too)
+from chainrule.plots.network import network_diagram, neuron_maps  # noqa: F401  (figures too)
 from chainrule.plots.style import FIXED_MARGINS, STYLE, _plain_log_axis, load_backend, mpl  # noqa: F401  (load_backend too)
 
 

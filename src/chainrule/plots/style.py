@@ -41,6 +41,12 @@ FIXED_MARGINS = {"left": 0.14, "right": 0.95, "bottom": 0.12, "top": 0.92}
 CLASS_COLORS = ("tab:blue", "tab:red")  # label 0, label 1
 PROBABILITY_MAP = "RdBu_r"  # blue where ŷ → 0, red where ŷ → 1, as the points
 MANY_CLASSES = "tab10"  # K ≥ 3: class k's colour, for its region and its points (cycled past 10)
+NEGATIVE, POSITIVE = "#f59322", "#0877bd"  # TensorFlow Playground's orange and blue: weights and activations
+
+
+def _signed_map():
+    """Orange below 0, white at 0, blue above: a neuron's output or a weight, as Playground colours them."""
+    return mpl.colors.LinearSegmentedColormap.from_list("playground", [NEGATIVE, "#f7f7f7", POSITIVE])
 
 
 def _class_color(k: int, n_classes: int):
