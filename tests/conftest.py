@@ -76,6 +76,20 @@ def store(tmp_path) -> Store:
     return Store(tmp_path)
 
 
+POSTGRES_PASSWORD = "s3cret-pg"
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL cluster of the tests' own (initdb in a temp folder, on a free loopback port, password
+    ``POSTGRES_PASSWORD``), started once for the session (~9 s in CI): a test that needs an empty store
+    creates a database of its own in it."""
+    from tests.e2e.servers import throwaway_postgres  # psycopg2: only for the tests that use PostgreSQL
+
+    with throwaway_postgres(POSTGRES_PASSWORD) as cluster:
+        yield cluster
+
+
 def compose_with_hydra(*overrides: str):
     """conf/config.yaml composed with ``overrides``, the ``hydra`` node included (mode, sweeper, launcher)."""
     with initialize_config_dir(str(ROOT / "conf"), version_base="1.3"):

@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import ROOT, Store
+from tests.conftest import POSTGRES_PASSWORD, ROOT, Store
 
-from .servers import free_port, group_command_lines, throwaway_postgres, tracking_server
+from .servers import free_port, group_command_lines, tracking_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 SETTINGS = ["model.hidden_width=3", "train.lr=0.5", "train.iterations=60"]
-PASSWORD = "s3cret-pg"
+PASSWORD = POSTGRES_PASSWORD  # the session's PostgreSQL cluster (fixture postgres, tests/conftest.py)
 SERVER = ROOT / "pipelines" / "server.py"
 
 
@@ -31,13 +31,6 @@ class ServerStore(Store):
 
     def exists(self) -> bool:
         return True  # the server created its store when it started
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    """A PostgreSQL cluster of the tests' own (initdb in a temp folder, on a free loopback port)."""
-    with throwaway_postgres(PASSWORD) as cluster:
-        yield cluster
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -62,9 +55,15 @@ def snapshot(store, run):
     return run.info.status, run.info.run_name, run.data.params, metrics, history, artifacts
 
 
-def test_a_run_through_the_server_reads_back_like_one_in_the_embedded_store(server, tmp_path):
-    embedded = Store(tmp_path)
-    embedded.train(*SETTINGS)
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory):
+    """The run of SETTINGS in the embedded store (made once for both backends: the test only reads it)."""
+    store = Store(tmp_path_factory.mktemp("embedded"))
+    store.train(*SETTINGS)
+    return store
+
+
+def test_a_run_through_the_server_reads_back_like_one_in_the_embedded_store(server, embedded):
     server.train(*SETTINGS)
     (local_run,) = embedded.runs()
     (served_run,) = server.runs()

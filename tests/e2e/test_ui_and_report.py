@@ -1,22 +1,29 @@
 """The MLflow UI in a real headless Chromium, `make report`, and `make ui` — against a store filled
-by a real sweep with one finished, one diverged and one failed run."""
+by a real sweep with one finished, one diverged and one failed run (every view of how it trained:
+a hand-written sweep draws them all)."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+from urllib.parse import unquote
 
 import pandas as pd
 import pytest
 from hydra import compose, initialize_config_dir
+from PIL import Image
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
+from chainrule.experiment import training_views
 from chainrule.sweeps import report
 from tests.conftest import ROOT, Store, env_for_make, fault_injection_env
 
@@ -145,6 +152,78 @@ def test_the_ui_shows_the_sweep_its_children_and_a_childs_loss_curve(filled, ser
     assert image.is_displayed()
     browser.save_screenshot(str(tmp_path / "3-loss-curve.png"))
     assert all((tmp_path / name).stat().st_size > 10_000 for name in ("1-experiment.png", "2-children.png", "3-loss-curve.png"))
+
+
+def scroll_until(browser, xpath: str, tries: int = 20):
+    """The elements at ``xpath``, scrolling every scrollable panel down until they are rendered (the
+    metrics page draws only the chart sections in view)."""
+    for _ in range(tries):
+        if found := browser.find_elements(By.XPATH, xpath):
+            return found
+        browser.execute_script(
+            "for (const e of document.querySelectorAll('*')) if (e.scrollHeight > e.clientHeight + 50"
+            " && /auto|scroll/.test(getComputedStyle(e).overflowY)) e.scrollTop += 600;")
+        time.sleep(1)
+    raise AssertionError(f"never rendered: {xpath}")
+
+
+def loaded_image(browser, within, size: tuple[int, int] | None = None):
+    """A displayed <img> in ``within`` that has loaded (of ``size`` pixels, if given), or None."""
+    for image in within.find_elements(By.TAG_NAME, "img"):
+        shape = browser.execute_script("const i = arguments[0]; return i.complete ? [i.naturalWidth, i.naturalHeight] : null", image)
+        if shape and shape[0] and (size is None or tuple(shape) == size) and image.is_displayed():
+            return image
+    return None
+
+
+def test_the_ui_shows_how_a_child_trained_step_by_step(filled, server, browser, tmp_path):
+    store, parent, children = filled
+    child = next(c for c in children if c.data.params["train.lr"] == "0.5")
+    run_id = child.info.run_id
+    wait = WebDriverWait(browser, 90, ignored_exceptions=[StaleElementReferenceException])  # the page re-renders as it loads
+    browser.get(f"{server}/#/experiments/{parent.info.experiment_id}/runs/{run_id}/model-metrics")
+
+    # the gradients' flow: one chart per weight matrix under grad_norm (the first section)
+    wait.until(EC.presence_of_element_located((By.XPATH, "//*[starts-with(normalize-space(), 'grad_norm')]")))
+    for block in ("W1", "w"):
+        wait.until(EC.presence_of_element_located((By.XPATH, f"//h4[normalize-space()='{block}']")))
+    browser.save_screenshot(str(tmp_path / "1-grad-norm-charts.png"))
+
+    # the decision surface's image series and its step slider, moved from the first snapshot to the last
+    (title,) = scroll_until(browser, "//h4[normalize-space()='decision_surface']")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", title)
+    card = title.find_element(By.XPATH, "./ancestor::*[.//*[@role='slider']][1]")
+    slider = card.find_element(By.XPATH, ".//*[@role='slider']")
+    steps = training_views.snapshot_steps(150, 12)  # the filled sweep's iterations, figures.snapshots' default
+    assert (slider.get_attribute("aria-valuemin"), slider.get_attribute("aria-valuemax")) == ("0", str(steps[-1]))
+
+    def shown(screenshot: str | None = None) -> tuple[int, str]:
+        image = wait.until(lambda _: loaded_image(browser, card))
+        if screenshot:  # the card with the image in view (its run's params are listed above it)
+            browser.execute_script("arguments[0].scrollIntoView({block: 'end'})", image)
+            card.screenshot(str(tmp_path / screenshot))
+        source = unquote(image.get_attribute("src"))
+        return int(re.search(r"decision_surface\+step\+(\d+)\+", source).group(1)), source
+
+    seen = [shown("2-first-snapshot.png")]
+    while int(slider.get_attribute("aria-valuenow")) < steps[-1] and len(seen) <= len(steps):
+        ActionChains(browser).click(slider).send_keys(Keys.ARROW_RIGHT).perform()  # the slider moves step by logged step
+        wait.until(lambda _: shown()[1] != seen[-1][1])
+        seen.append(shown())
+    shown("3-last-snapshot.png")
+    assert [step for step, _ in seen] == steps  # every snapshot, a new image each, first to last
+
+    # the animation and the network and gradient-flow figures, in the artifact viewer
+    browser.get(f"{server}/#/experiments/{parent.info.experiment_id}/runs/{run_id}/artifacts")
+    wait.until(EC.element_to_be_clickable((By.XPATH, "//*[text()='figures']"))).click()
+    for n, name in enumerate(("training.gif", "network.png", "gradient_flow.png"), 4):
+        with Image.open(store.client.download_artifacts(run_id, f"figures/{name}", str(tmp_path))) as logged:
+            size = logged.size
+        wait.until(EC.element_to_be_clickable((By.XPATH, f"//*[text()='{name}']"))).click()
+        wait.until(EC.presence_of_element_located((By.XPATH, f"//*[normalize-space()='figures/{name}']")))
+        wait.until(lambda d: loaded_image(d, d, size))  # the logged file itself, shown
+        browser.save_screenshot(str(tmp_path / f"{n}-{name}.png"))
+    assert all(shot.stat().st_size > 5_000 for shot in tmp_path.glob("[1-6]-*.png"))
 
 
 def test_make_ui_prints_the_runs_table_address_and_stops_on_ctrl_c(filled):

@@ -57,9 +57,10 @@ def test_the_views_that_apply_are_the_ones_described(compose_config):
         pipeline.train(cfg, model, splits, callback=snapshots)
         return [spec.name for spec in training_views.figures(cfg, "run", model, splits, snapshots)]
 
-    assert described("model.hidden_widths=[4,3]") == ["neurons_layer1", "neurons_layer2", "network"]
-    assert described("model=logistic") == ["network", "loss_landscape"]
-    assert described("model=logistic", "dataset.features=[x1,x2,'x1*x2']") == ["network"]  # three weights: no 2-D landscape
+    assert described("model.hidden_widths=[4,3]") == ["neurons_layer1", "neurons_layer2", "network", "training"]
+    assert described("model=logistic") == ["network", "loss_landscape", "training"]
+    # three weights: no 2-D landscape; the input plane is still (x1, x2)
+    assert described("model=logistic", "dataset.features=[x1,x2,'x1*x2']") == ["network", "training"]
     assert described("dataset=digits", "model.hidden_width=8") == ["network"]  # 64 features: no input plane
     assert described("figures=sweep") == ["network"]
 

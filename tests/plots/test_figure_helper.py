@@ -39,11 +39,32 @@ LAUNCHERS = {
 }
 
 
-@pytest.mark.parametrize("launcher", LAUNCHERS.values(), ids=LAUNCHERS)
-def test_the_helper_draws_exactly_the_figures_drawn_in_place(tmp_path, launcher):
-    helper, in_place = Store(tmp_path / "helper"), Store(tmp_path / "in_place")
-    helper.folder.mkdir(), in_place.folder.mkdir()
-    helper.train(*SWEEP, *launcher)  # figures.background=true is the default
+def matplotlib_probe_env(folder: Path) -> dict:
+    """Environment in which every Python process writes ``folder/<pid>`` as it exits: whether it had
+    imported matplotlib (a sitecustomize; it changes nothing the process does)."""
+    return sitecustomize_env(
+        folder,
+        "import atexit, os, sys\n"
+        "pid = os.getpid()\n"
+        f"atexit.register(lambda: open(os.path.join({str(folder)!r}, str(pid)), 'w').write("
+        "str('matplotlib' in sys.modules)))\n",
+    )
+
+
+@pytest.fixture(scope="module", params=LAUNCHERS.values(), ids=LAUNCHERS)
+def helper_sweep(request, tmp_path_factory):
+    """A sweep whose figures the helper draws (figures.background=true, the default), each of its
+    processes probed for matplotlib; its store, launcher overrides and probe folder. Made once per
+    launcher, saving a sweep each (~4 s): the tests below only read it."""
+    store = Store(tmp_path_factory.mktemp("helper"))
+    probe = store.folder / "probe"
+    store.train(*SWEEP, *request.param, env_extra=matplotlib_probe_env(probe))
+    return store, request.param, probe
+
+
+def test_the_helper_draws_exactly_the_figures_drawn_in_place(helper_sweep, tmp_path):
+    helper, launcher, _ = helper_sweep
+    in_place = Store(tmp_path)
     in_place.train(*SWEEP, *launcher, "figures.background=false")
     drawn = figures_by_run_name(helper, parent=True)
     assert sorted(drawn) == ["mlp-w3-relu-lr0.1-moons", "mlp-w3-relu-lr0.5-moons", "parent"]
@@ -52,19 +73,10 @@ def test_the_helper_draws_exactly_the_figures_drawn_in_place(tmp_path, launcher)
     assert drawn == figures_by_run_name(in_place, parent=True)  # byte for byte
 
 
-@pytest.mark.parametrize("launcher", LAUNCHERS.values(), ids=LAUNCHERS)
-def test_the_launching_process_of_a_sweep_never_imports_matplotlib(store, tmp_path, launcher):
+def test_the_launching_process_of_a_sweep_never_imports_matplotlib(helper_sweep):
     # matplotlib is imported where figures are drawn: the helper, which imports it while the sweep
     # prepares, or joblib's workers and a helper, forked from a server that imported it.
-    probe = tmp_path / "probe"
-    probe.mkdir()
-    (probe / "sitecustomize.py").write_text(
-        "import atexit, os, sys\n"
-        "pid = os.getpid()\n"
-        f"atexit.register(lambda: open(os.path.join({str(probe)!r}, str(pid)), 'w').write("
-        "str('matplotlib' in sys.modules)))\n"
-    )
-    store.train(*SWEEP, *launcher, env_extra={"PYTHONPATH": os.pathsep.join([str(probe), os.environ.get("PYTHONPATH", "")])})
+    store, _, probe = helper_sweep
     (parent,) = [r for r in store.runs() if r.data.tags.get("chainrule.role") == "sweep"]
     assert (probe / parent.data.tags["chainrule.pid"]).read_text() == "False"
     assert len(figures_by_run_name(store, parent=True)["parent"]) == 1

@@ -15,7 +15,7 @@ from submitit.core.utils import FailedJobError
 
 from chainrule.sweeps.launchers import BLAS_THREADS, Launcher, limit_blas_threads, searches
 from chainrule.tracking import PARENT_RUN_ENV
-from tests.conftest import ROOT, artifact_paths, compose_with_hydra, env_for_make
+from tests.conftest import ROOT, artifact_paths, compose_with_hydra, env_for_make, sitecustomize_env
 
 from tests.reliability.conftest import launch, running_runs, wait_for  # noqa: F401  (launch: a fixture)
 from tests.reliability.test_faults import LONG
@@ -159,11 +159,21 @@ def test_submitit_jobs_record_under_the_parent_and_keep_their_files_in_the_sweep
     assert not (store.folder / ".submitit").exists()
 
 
+def submitit_waits_for_a_missing_result(folder: Path, seconds: int) -> dict:
+    """Environment in which submitit looks ``seconds`` (not its 15) for the result file of a job whose
+    process has ended (a sitecustomize; submitit's own tests set the same attribute to 0).
+
+    A job stopped by SIGTERM never writes that file, so its launching process would wait the full
+    15 s for nothing; the job's run was closed by then, in the job's process, before it ended."""
+    return sitecustomize_env(folder, f"import submitit.core.core\nsubmitit.core.core.Job._results_timeout_s = {seconds}\n")
+
+
 @pytest.mark.slow
-def test_scancel_or_a_time_limit_ends_a_submitit_jobs_run_killed(store, launch):
+def test_scancel_or_a_time_limit_ends_a_submitit_jobs_run_killed(store, launch, tmp_path):
     # SLURM stops a job (scancel, time limit, preemption) with SIGTERM, then SIGKILL; submitit's job
     # process would ignore the SIGTERM and the SIGKILL would leave the run RUNNING.
-    proc = launch("-m", *LAUNCHERS["submitit"], "train.lr=0.1", *LONG)
+    proc = launch("-m", *LAUNCHERS["submitit"], "train.lr=0.1", *LONG,
+                  env_extra=submitit_waits_for_a_missing_result(tmp_path / "no-wait", 1))
     (run,) = wait_for(lambda: [r for r in running_runs(store) if "mlflow.parentRunId" in r.data.tags],
                       timeout=120, what="the job's run to start")
     time.sleep(1)

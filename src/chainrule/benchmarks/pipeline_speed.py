@@ -58,6 +58,28 @@ def _child_runs(client: MlflowClient) -> list:
     return [r for r in runs if "mlflow.parentRunId" in r.data.tags]
 
 
+def views_cost(project_root: Path, views_off: list[str], repeats: int) -> list[dict]:
+    """The default run (``make run``'s config) with every view of how it trained, as it runs by
+    default, and with ``views_off``, alternating into one existing store, ``repeats`` times; the
+    median of the pairs' differences."""
+    command = [sys.executable, str(project_root / "pipelines" / "train.py"), "progress=0"]
+    walls = {"all": [], "none": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        env = _env(_uri(folder))
+        _timed([*command, *views_off, f"hydra.run.dir={folder / 'out'}"], folder, env)  # the store, created
+        for _ in range(repeats):
+            for views, extra in (("all", []), ("none", views_off)):
+                walls[views].append(_timed([*command, *extra, f"hydra.run.dir={folder / 'out'}"], folder, env))
+    return [
+        {"measure": f"single run (default: moons), every view, median of {repeats}", "seconds": statistics.median(walls["all"]),
+         "target": None},
+        {"measure": "same run, no view of how it trained", "seconds": statistics.median(walls["none"]), "target": None},
+        {"measure": "  extra for every view (median of the pairs' differences)",
+         "seconds": statistics.median(a - n for a, n in zip(walls["all"], walls["none"])), "target": 1.0},
+    ]
+
+
 def sweep_times(project_root: Path, folder: Path, overrides: list[str], uri: str | None = None) -> tuple[float, float, int]:
     """Wall time, Σ pure training time and number of runs of one sweep run in ``folder``.
 
@@ -152,8 +174,9 @@ def figure_helper_saving(project_root: Path, overrides: list[str], jobs: int, re
 
 
 def run(project_root: Path, repeats: int, sweep_overrides: list[str], history_steps: int,
-        parallel_overrides: list[str], parallel_jobs: int, helper_overrides: list[str]) -> pd.DataFrame:
+        parallel_overrides: list[str], parallel_jobs: int, helper_overrides: list[str], views_off: list[str]) -> pd.DataFrame:
     rows = history_logging(history_steps, repeats) + make_run(project_root, repeats)
+    rows += views_cost(project_root, views_off, repeats)
     rows += sweep_overhead(project_root, sweep_overrides, repeats)
     rows += parallel_speedup(project_root, parallel_overrides, parallel_jobs, repeats)
     rows += figure_helper_saving(project_root, helper_overrides, parallel_jobs, repeats)

@@ -25,7 +25,7 @@ def run(cfg: DictConfig, project_root: Path) -> bool:
         p = cfg.pipeline
         table = pipeline_speed.run(
             project_root, p.repeats, list(p.sweep), p.history_steps, list(p.parallel.sweep), p.parallel.jobs,
-            list(p.figure_helper.sweep),
+            list(p.figure_helper.sweep), list(p.views_off),
         )
         met &= _show("Pipeline: wall-clock seconds (subprocesses, throw-away SQLite stores)", table)
     if "large_data" in cfg.sections:

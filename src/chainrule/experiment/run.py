@@ -7,6 +7,7 @@ run exists, it ends FINISHED, FAILED (exception, recorded on the run) or KILLED 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -26,6 +27,7 @@ from chainrule.experiment.figures import run_figures
 from chainrule.experiment.gradient_check import gradient_check
 from chainrule.experiment.progress import Progress
 from chainrule.plots import helper
+from chainrule.plots.specs import SeriesSpec
 from chainrule.tracking import PARENT_RUN_ENV, logged_model, records, runs, store, uris
 
 log = logging.getLogger("chainrule")
@@ -88,7 +90,34 @@ def run(cfg: DictConfig, project_root: Path, overrides: list[str] | None = None)
     if cfg.task == "gradient_check":
         return gradient_check(cfg, project_root)
     splits, model = prepare(cfg)
+    with figures_beside(cfg) as own_helper:
+        return _record(cfg, project_root, overrides, not_applying, splits, model, own_helper)
 
+
+@contextlib.contextmanager
+def figures_beside(cfg: DictConfig):
+    """A single run's figures drawn by a helper process while the run logs its model and
+    histories (a sequential sweep's callback starts one for all its jobs; a joblib or submitit
+    worker draws its own, beside the other workers). Yields whether this run started it.
+
+    The helper is forked here, before the store is opened, while this process has one thread;
+    it imports matplotlib while the model trains. The run waits for it before it ends.
+    """
+    own = cfg.figures.background and PARENT_RUN_ENV not in os.environ and not helper.started()
+    if own:
+        helper.start("fork")
+    try:
+        yield own
+    except BaseException:
+        if own:
+            helper.finish(cancel=True)
+        raise
+    if own:
+        helper.finish()
+
+
+def _record(cfg: DictConfig, project_root: Path, overrides, not_applying, splits, model, own_helper: bool) -> float:
+    """Train ``model`` and score it in a new MLflow run; the objective (NaN if training diverged)."""
     uri = store.resolve_uri(cfg.tracking.uri, project_root)
     experiment_id = store.use_store(uri, cfg.tracking.experiment, first=PARENT_RUN_ENV not in os.environ)
     name = runs.run_name(cfg)
@@ -123,6 +152,10 @@ def run(cfg: DictConfig, project_root: Path, overrides: list[str] | None = None)
         if not history.diverged:
             proba = {split: model.predict_proba(X) for split, X in splits.X.items()}
             scores, confusion = metrics.evaluate(splits.y, proba, splits.table.label_names)
+        # First the figures: with a helper, they are drawn while the model and histories are logged
+        figures = run_figures(cfg, name, history, model, splits, proba, flow, snapshots)
+        helper.draw(figures, *records.figure_delivery(images=any(isinstance(f, SeriesSpec) for f in figures)))
+        if not history.diverged:
             model_id = None
             if cfg.tracking.log_model:
                 # Before the loss histories: MLflow links every metric already on the run to
@@ -140,9 +173,8 @@ def run(cfg: DictConfig, project_root: Path, overrides: list[str] | None = None)
             {"time/train_seconds": train_seconds},
         )
         mlflow.set_tags(how.stopping_tags(cfg, history))
-        if not history.diverged:
-            training_views.log_snapshots(cfg, name, model, snapshots, splits)
-        helper.draw(run_figures(cfg, name, history, model, splits, proba, flow, snapshots), *records.figure_delivery())
+        if own_helper:
+            helper.finish()  # the run's figures, all delivered (or their failure tagged) before it ends
         if history.diverged:
             mlflow.set_tags({"chainrule.diverged": "true", "chainrule.diverged_at": str(history.diverged_at)})
             log.warning("run %s diverged: %s", name, history.reason)

@@ -2,26 +2,22 @@
 training, what each hidden neuron computes, the network itself, the loss landscape of §3.
 
 :func:`recorder` says which weights training must keep (a :class:`chainrule.core.Snapshots`,
-``fit``'s callback, which only reads); after training, :func:`log_snapshots` draws the snapshots
-and logs them — ``mlflow.log_image(key="decision_surface", step=iteration)`` for the run page's
-step slider, and ``figures/training.gif`` — and :func:`figures` describes the rest for the figure
-helper. ``figures.*`` in ``conf/figures/`` turns each on or off. "2-D data" is data of two feature
+``fit``'s callback, which only reads); after training, :func:`figures` describes the views for the
+figure helper — among them the snapshots' frames, logged as the image series
+``decision_surface`` with step = iteration (what ``mlflow.log_image(key=..., step=...)`` logs, for
+the run page's step slider) and as ``figures/training.gif``. ``figures.*`` in ``conf/figures/`` turns each on or off. "2-D data" is data of two feature
 columns (the model's inputs may be more: ``dataset.features`` derives them).
 """
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
-import mlflow
 import numpy as np
 from omegaconf import DictConfig
 
 from chainrule.core import Snapshots, hidden_outputs
 from chainrule.model.weights import Predictor
 from chainrule.plots.classification import plane_grid
-from chainrule.plots.specs import FigureSpec
+from chainrule.plots.specs import FigureSpec, SeriesSpec
 
 SNAPSHOT_KEY = "decision_surface"
 """The image series of the snapshots on the run's page."""
@@ -75,13 +71,12 @@ def _maps(values: np.ndarray, resolution: int) -> np.ndarray:
     return np.ascontiguousarray(values.T).reshape(-1, resolution, resolution)
 
 
-def log_snapshots(cfg: DictConfig, name: str, model, snapshots: Snapshots | None, splits) -> None:
-    """Draw the decision surface at every snapshot; log each as step ``iteration`` of the image
-    series :data:`SNAPSHOT_KEY` and, with ``figures.animation``, all as ``figures/training.gif``."""
+def snapshot_frames(cfg: DictConfig, name: str, model, snapshots: Snapshots | None, splits) -> list[SeriesSpec]:
+    """The decision surface (and with ``figures.neurons_over_training``, each neuron's map) at
+    every snapshot, as the image series :data:`SNAPSHOT_KEY` with step = iteration and, with
+    ``figures.animation``, ``figures/training.gif``; none without snapshots or 2-D data."""
     if snapshots is None or not (cfg.figures.over_training and is_2d(splits)):
-        return
-    from chainrule.plots.training import save_animation, surface_frames  # matplotlib: only when drawing
-
+        return []
     theta = snapshots.finish()
     last = max(theta)
     steps = [s for s in snapshot_steps(cfg.train.iterations, cfg.figures.snapshots) if s in theta]
@@ -100,21 +95,15 @@ def log_snapshots(cfg: DictConfig, name: str, model, snapshots: Snapshots | None
         captions.append(f"{'untrained' if step == 0 else 'after'} iteration {step}: training loss {loss:.4f}")
         if cfg.figures.neurons_over_training:
             neurons.append([_maps(H, rn) for H in hidden_outputs(model, neuron_inputs)])
-    frames = surface_frames(np.stack(surfaces), extent, splits.points(("train",)), splits.table.features, captions,
-                            f"{name}: ŷ over training", neurons if neurons and neurons[0] else None)
-    for step, frame in zip(steps, frames):
-        # synchronous: MLflow's default here queues the images to threads that the run's end
-        # then waits for, 0.6 s per run more than saving the PNGs in place (measured)
-        mlflow.log_image(frame, key=SNAPSHOT_KEY, step=step, synchronous=True)
-    if cfg.figures.animation:
-        with tempfile.TemporaryDirectory() as tmp:
-            save_animation(frames, Path(tmp) / "training.gif")
-            mlflow.log_artifact(str(Path(tmp) / "training.gif"), "figures")
+    return [SeriesSpec("training", "surface_frames", (
+        np.stack(surfaces), extent, splits.points(("train",)), splits.table.features, captions,
+        f"{name}: ŷ over training", neurons if neurons and neurons[0] else None,
+    ), key=SNAPSHOT_KEY, steps=tuple(steps), animate=cfg.figures.animation)]
 
 
 def figures(cfg: DictConfig, name: str, model, splits, snapshots: Snapshots | None) -> list[FigureSpec]:
     """The neuron maps of each hidden layer and the network (2-D data: with the maps in its
-    nodes), and the loss landscape — those that are on and apply."""
+    nodes), the loss landscape and the snapshots' frames — those that are on and apply."""
     specs = []
     two_d = is_2d(splits)
     if two_d and (cfg.figures.neurons or cfg.figures.network):
@@ -138,7 +127,7 @@ def figures(cfg: DictConfig, name: str, model, splits, snapshots: Snapshots | No
             _weights(model), _node_names(model, splits), f"{name}: the trained network"), {"maps": maps}))
     if snapshots is not None and has_landscape(cfg, model, splits):
         specs.append(_landscape(cfg, name, model, splits, snapshots))
-    return specs
+    return specs + snapshot_frames(cfg, name, model, snapshots, splits)
 
 
 def _weights(model) -> list[np.ndarray]:

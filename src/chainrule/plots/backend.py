@@ -12,5 +12,5 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402, F401
 from matplotlib.collections import LineCollection  # noqa: E402, F401
 from matplotlib.figure import Figure  # noqa: E402, F401
 from matplotlib.patches import Rectangle  # noqa: E402, F401
-from matplotlib.ticker import FuncFormatter  # noqa: E402, F401
+from matplotlib.ticker import FuncFormatter, NullLocator  # noqa: E402, F401
 from sklearn.metrics import ConfusionMatrixDisplay, RocCurveDisplay  # noqa: E402, F401

@@ -5,13 +5,15 @@ after the other, and drawing a run's figures (four PNGs, about a fifth of a seco
 share of each job's cost, on a single core. After :func:`start`, :func:`draw` hands the helper
 the figures of the run that just trained and returns, so the next run trains while the helper
 draws them and hands the PNGs to ``deliver`` (which uploads them to the run); :func:`finish`
-waits for all of them before the sweep's parent run is closed. Without a helper (a single run,
-jobs in joblib or submitit workers, which already run side by side) :func:`draw` draws in place.
+waits for all of them before the sweep's parent run is closed. A single run starts one too, to
+draw its figures while it logs its model and histories. Without a helper (jobs in joblib or
+submitit workers, which already run side by side) :func:`draw` draws in place.
 
 The helper is made in one of two ways (:class:`chainrule.sweeps.launchers.Launcher` says which):
 
-- ``"fork"``: a copy of the launching process, made before a sequential sweep's first job,
-  which then imports matplotlib while the sweep prepares;
+- ``"fork"``: a copy of the launching process, made before a sequential sweep's first job (or
+  before a single run opens the store), which then imports matplotlib while the sweep prepares
+  (or the run trains);
 - ``"forkserver"``: forked from the server joblib's workers come from
   (:func:`chainrule.sweeps.launchers.preload_workers`), which has matplotlib imported already:
   for a parallel sweep's own figures, at its end, so that its launching process never imports
@@ -42,7 +44,8 @@ from chainrule.plots.specs import FigureSpec
 logger = logging.getLogger("chainrule")
 
 Deliver = Callable[[Path], None]
-"""Takes a folder of ``<name>.png`` files (run in the helper when there is one: it must pickle)."""
+"""Takes a folder of figures as :mod:`chainrule.plots.specs` lays it out (run in the helper when there
+is one: it must pickle)."""
 
 _helper: ProcessPoolExecutor | None = None
 _pending: list[tuple[Future, Callable[[str], None]]] = []  # (drawing, how to report its failure), oldest first
@@ -70,6 +73,11 @@ def start(method: str = "fork") -> None:
             _helper.submit(_load_backend)  # matplotlib, while the sweep prepares and the first run trains
 
 
+def started() -> bool:
+    """Whether a helper draws the figures now."""
+    return _helper is not None
+
+
 def draw(figures: Sequence[FigureSpec], deliver: Deliver, failed: Callable[[str], None]) -> None:
     """Draw ``figures`` as ``<name>.png`` and hand the folder to ``deliver``: in the helper if started
     (``failed`` then hears of a figure it could not draw), else here (an error then raises)."""
@@ -86,7 +94,7 @@ def draw(figures: Sequence[FigureSpec], deliver: Deliver, failed: Callable[[str]
             return
     with tempfile.TemporaryDirectory() as tmp:
         for spec in figures:
-            _save(spec, Path(tmp))
+            spec.save(Path(tmp))
         deliver(Path(tmp))
 
 
@@ -154,15 +162,10 @@ def _draw_and_deliver(figures: list[FigureSpec], deliver: Deliver) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for spec in figures:
             try:
-                _save(spec, Path(tmp))
+                spec.save(Path(tmp))
             except Exception as error:
                 errors.append(f"{spec.name}: {type(error).__name__}: {error}")
         if any(Path(tmp).iterdir()):
             deliver(Path(tmp))
     if errors:
         raise RuntimeError("; ".join(errors))
-
-
-def _save(spec: FigureSpec, folder: Path) -> None:
-    # zlib's fastest level: 7 % of the drawing time saved for PNGs 3 % larger (measured here)
-    spec.draw().savefig(folder / f"{spec.name}.png", pil_kwargs={"compress_level": 1})

@@ -5,17 +5,21 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import shutil
 import tempfile
 import time
+import uuid
 import warnings
 from pathlib import Path
 
 import mlflow
-import numpy as np
 from mlflow import MlflowClient
 from mlflow.entities import Metric, Param
 from mlflow.exceptions import MlflowException
 from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+from mlflow.tracking.multimedia import compress_image_size
+from mlflow.utils.mlflow_tags import MLFLOW_LOGGED_IMAGES
+from mlflow.utils.time import get_current_time_millis
 from mlflow.utils.validation import MAX_METRICS_PER_BATCH, MAX_PARAM_VAL_LENGTH, MAX_PARAMS_TAGS_PER_BATCH
 from omegaconf import DictConfig, OmegaConf
 
@@ -122,8 +126,9 @@ def _lost_insert_race(error: MlflowException) -> bool:
     return "UNIQUE constraint failed" in text or "duplicate key value violates unique constraint" in text
 
 
-def figure_delivery(run_id: str | None = None):
-    """Where the figures of run ``run_id`` (default: the active run) go, for :func:`chainrule.plots.helper.draw`.
+def figure_delivery(run_id: str | None = None, images: bool = False):
+    """Where the figures of run ``run_id`` (default: the active run) go, for :func:`chainrule.plots.helper.draw`;
+    ``images``: they include image series (the run is tagged for the UI here, where the store is ours).
 
     Returns
     -------
@@ -134,6 +139,8 @@ def figure_delivery(run_id: str | None = None):
     """
     run = mlflow.active_run() if run_id is None else MlflowClient().get_run(run_id)
     run_id = run.info.run_id
+    if images:
+        MlflowClient().set_tag(run_id, MLFLOW_LOGGED_IMAGES, "True")  # what mlflow.log_image sets
 
     def failed(message: str) -> None:
         log.error("figures of run %s not logged: %s", run_id, message)
@@ -143,6 +150,29 @@ def figure_delivery(run_id: str | None = None):
 
 
 def upload_figures(artifact_uri: str, tracking_uri: str, folder: Path) -> None:
-    """Upload the PNGs in ``folder`` to ``artifact_uri``/figures (in whichever process draws them)."""
+    """Upload the files in ``folder`` to ``artifact_uri``/figures, and each subfolder ``<key>`` of
+    ``<step>.png`` files as the image series ``key`` (in whichever process draws them)."""
     mlflow.set_tracking_uri(tracking_uri)  # resolves mlflow-artifacts: URIs of a tracking server
-    get_artifact_repository(artifact_uri).log_artifacts(str(folder), "figures")
+    repository = get_artifact_repository(artifact_uri)
+    with tempfile.TemporaryDirectory() as tmp:
+        for series in (p for p in folder.iterdir() if p.is_dir()):
+            for png in series.glob("*.png"):
+                _as_logged_image(png, series.name, int(png.stem), Path(tmp))
+            shutil.rmtree(series)
+        if any(Path(tmp).iterdir()):
+            repository.log_artifacts(tmp, "images")
+    repository.log_artifacts(str(folder), "figures")
+
+
+def _as_logged_image(png: Path, key: str, step: int, images: Path) -> None:
+    """Put ``png`` in ``images`` as ``mlflow.log_image(image, key=key, step=step)`` lays out the
+    image series the run page's step slider reads: the PNG and a compressed WebP preview, named
+    by key, step, timestamp and a uuid (``MlflowClient.log_image`` of MLflow 3.17; a test holds
+    the names to MLflow's own). Written here rather than by ``log_image``, which also tags the
+    run in the store: this runs in the figure helper, which never touches the store."""
+    from PIL import Image  # Pillow, MLflow's and matplotlib's dependency
+
+    name = f"{key.replace('/', '~')}+step+{step}+timestamp+{get_current_time_millis()}+{uuid.uuid4()}"
+    shutil.copyfile(png, images / f"{name}.png")
+    with Image.open(png) as image:
+        compress_image_size(image).save(images / f"{name}+compressed.webp")
