@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
-PORT ?= 5000
+PORT ?=
 JOBS ?=
 LAUNCHER ?= $(if $(JOBS),joblib)
 # JOBS=N: at most N jobs at once — joblib's workers, or the SLURM array's parallelism
@@ -15,7 +15,7 @@ PARALLEL_KEY = $(if $(filter slurm submitit_slurm,$(LAUNCHER)),array_parallelism
 MLRUNS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup browser database lock run sweep ui server report test test-fast bench clean
+.PHONY: help setup browser database lock run sweep ui server report promote serve predict test test-fast bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,14 +51,23 @@ run: setup ## Train, score and log the default experiment (Hydra overrides: ARGS
 sweep: setup ## The seed's learning-rate grid x {logistic, mlp} as a Hydra multirun (JOBS=2: in parallel; LAUNCHER=slurm)
 	$(PY) pipelines/train.py sweep=lr_grid $(if $(LAUNCHER),hydra/launcher=$(LAUNCHER)) $(if $(JOBS),hydra.launcher.$(PARALLEL_KEY)=$(JOBS)) $(ARGS)
 
-ui: setup ## The MLflow UI on 127.0.0.1:5000 over mlruns/ (PORT=5001 to change; Ctrl-C stops)
-	$(PY) pipelines/ui.py port=$(PORT) $(ARGS)
+ui: setup ## The MLflow UI on 127.0.0.1:5000 over mlruns/ (PORT=5002 to change; Ctrl-C stops)
+	$(PY) pipelines/ui.py $(if $(PORT),port=$(PORT)) $(ARGS)
 
 server: setup ## MLflow's tracking server on 127.0.0.1:5050 (SQLite under mlruns/server/, or ARGS="backend_store_uri=postgresql://..."); prints the URI to export
 	$(PY) pipelines/server.py $(ARGS)
 
 report: setup ## Table of the latest sweep's runs, best first; Markdown + CSV in reports/ (ARGS="metric=...")
 	$(PY) pipelines/report.py $(ARGS)
+
+promote: setup ## Register a run's model and make it the champion (ARGS="run=<run id>" or "run=latest")
+	$(PY) pipelines/promote.py $(ARGS)
+
+serve: setup ## Serve the champion model over REST on 127.0.0.1:5001 (PORT=, ARGS="model=<model URI>"; Ctrl-C stops)
+	$(PY) pipelines/serve.py $(if $(PORT),port=$(PORT)) $(ARGS)
+
+predict: setup ## Score a CSV with the champion model (ARGS="input=new.csv output=predictions.csv", model=<URI>)
+	$(PY) pipelines/predict.py $(ARGS)
 
 test: setup browser database ## Run the whole test suite, slow, browser and PostgreSQL tests included (what CI runs)
 	$(PY) -m pytest $(ARGS)

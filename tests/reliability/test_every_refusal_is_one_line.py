@@ -13,7 +13,9 @@ import mlflow
 import numpy as np
 import pandas as pd
 import pytest
+from mlflow.types.schema import DataType
 
+from chainrule.deploy.predictions import predict_file
 from chainrule.runtime.servers import free_port
 from chainrule.tracking.store import open_store, use_store
 
@@ -171,20 +173,28 @@ def test_10_no_features_or_a_feature_twice_is_refused(store, csv_path, setting, 
 
 # -- 11: the logged model takes what pandas reads ----------------------------------------------
 
-def test_11_the_logged_model_scores_its_own_training_csv_and_names_a_bad_feature(store, csv_path):
+def test_11_the_logged_model_says_what_it_takes_and_names_a_bad_feature(store, csv_path, tmp_path):
     store.train("dataset=csv", f"dataset.path={csv_path}", "dataset.target=y", "train.iterations=50")
     (run,) = store.runs()
     model = mlflow.pyfunc.load_model(f"runs:/{run.info.run_id}/model")
+    assert {(c.name, c.type) for c in model.metadata.get_input_schema().inputs} == {
+        ("a", DataType.double), ("b", DataType.double)}  # what training made of them: float64
     frame = pd.read_csv(csv_path)
     assert frame["a"].dtype == np.int64
+    # MLflow checks the signature itself and refuses to cast a 64-bit int column ...
+    with pytest.raises(mlflow.exceptions.MlflowException, match="column a. Can not safely convert int64 to float64"):
+        model.predict(frame)
+    # ... while make predict reads a CSV the way training reads it: the training file scores
     as_floats = model.predict(frame.astype({"a": float}))
-    np.testing.assert_array_equal(model.predict(frame)["probability"], as_floats["probability"])
+    result = predict_file(f"runs:/{run.info.run_id}/model", str(csv_path), str(tmp_path / "out.csv"), progress=False)
+    np.testing.assert_allclose(pd.read_csv(tmp_path / "out.csv")["probability"], as_floats["probability"], rtol=1e-15)
+    assert result.target == "y" and result.rows == len(frame)
     frame["a"] = frame["a"].astype(float)
     frame.loc[7, "a"] = np.nan
     with pytest.raises(mlflow.exceptions.MlflowException, match=r"feature 'a': row 7 is blank \(NaN\)"):
         model.predict(frame)
-    with pytest.raises(mlflow.exceptions.MlflowException, match="feature 'b': row 0 holds 'x', not a number"):
-        model.predict(pd.read_csv(csv_path).assign(b="x"))
+    with pytest.raises(mlflow.exceptions.MlflowException, match="column b. Can not safely convert"):
+        model.predict(pd.read_csv(csv_path, dtype={"a": float}).assign(b="x"))
 
 
 # -- 12: make ui and make server ---------------------------------------------------------------

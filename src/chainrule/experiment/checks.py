@@ -77,6 +77,13 @@ def _unknown_keys(node: DictConfig, path: str = "") -> None:
             _unknown_keys(child, f"{path}{key}.")
 
 
+def model_name(cfg: DictConfig, key: str) -> None:
+    """``key`` names a registered model as MLflow takes it: a non-empty text without '/' or ':'."""
+    name = OmegaConf.select(cfg, key)
+    if name is not None and (not isinstance(name, str) or not name.strip() or "/" in name or ":" in name):
+        raise ConfigError(f"{key} must name a registered model (a non-empty text without '/' or ':'); got {name!r}")
+
+
 def validate_objective(cfg: DictConfig) -> None:
     """``objective`` must name a score every run records (checked before any training)."""
     if cfg.objective not in OBJECTIVES:
@@ -105,6 +112,36 @@ def validate_ui(cfg: DictConfig) -> None:
     _unknown_keys(cfg)
     validate_port(cfg)
     _experiment_name(cfg)
+
+
+def validate_serve(cfg: DictConfig) -> None:
+    """What ``make serve`` takes that Hydra's schema cannot check."""
+    _unknown_keys(cfg)
+    validate_port(cfg)
+    _whole_number(cfg, "workers", 1, 64)
+    model_name(cfg, "name")
+
+
+def validate_promote(cfg: DictConfig) -> None:
+    """What ``make promote`` takes that Hydra's schema cannot check."""
+    _unknown_keys(cfg)
+    if not cfg.run:
+        raise ConfigError('run: which run\'s model to promote? make promote ARGS="run=<run id>" (make run prints it), '
+                          'or run=latest: the newest finished run with a model')
+    model_name(cfg, "name")
+    _experiment_name(cfg)
+
+
+def validate_predict(cfg: DictConfig) -> None:
+    """What ``make predict`` takes that Hydra's schema cannot check (the file is checked as it is read)."""
+    _unknown_keys(cfg)
+    for key in ("input", "output"):
+        if not cfg[key]:
+            raise ConfigError(f'{key}: not set; make predict ARGS="input=<file.csv> output=<predictions.csv>"')
+    if len(cfg.sep) != 1 and cfg.sep != "\\t":
+        raise ConfigError(f"sep must be one character (',', ';', '|', or '\\\\t' for a tab); got {cfg.sep!r}")
+    _whole_number(cfg, "chunk_rows", 1, 10**8)
+    model_name(cfg, "name")
 
 
 def validate_report(cfg: DictConfig) -> None:
@@ -237,6 +274,7 @@ def validate(cfg: DictConfig) -> None:
     if cfg.dataset.name == "csv":
         _whole_number(cfg, "dataset.max_classes", 2, 10**6)
     _experiment_name(cfg)
+    model_name(cfg, "registry.name")
     if cfg.dataset.name == "csv" and (len(cfg.dataset.sep) != 1 and cfg.dataset.sep != "\\t"):
         raise ConfigError(f"dataset.sep must be one character (',', ';', '|', or '\\\\t' for a tab); got {cfg.dataset.sep!r}")
     if cfg.task == "gradient_check" and cfg.gradient_check is None:

@@ -31,7 +31,9 @@ def _did_you_mean(name: str, columns) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _no_such_column(key: str, name: str, file: Path, columns) -> ConfigError:
+def missing_column(key: str, name: str, file: Path, columns) -> ConfigError:
+    """The error for a column ``name`` that ``file`` lacks: the columns it has, a "did you mean", and a
+    hint when the header reads as one column (another delimiter)."""
     message = f"{key}: column {name!r} not in {str(file)!r}{_did_you_mean(name, columns)}; columns: {list(columns)}"
     if len(columns) == 1:
         header = str(columns[0])
@@ -69,8 +71,58 @@ def _feature_list(file: Path, columns, target: str, features) -> list[str]:
         raise ConfigError(f"dataset.features: lists {', '.join(map(repr, twice))} more than once; name each column once")
     for column in chosen:
         if column not in columns:
-            raise _no_such_column("dataset.features", column, file, columns)
+            raise missing_column("dataset.features", column, file, columns)
     return chosen
+
+
+def checked_file(path: str, key: str) -> Path:
+    """``path`` (``~`` expanded) if it is a readable file and not a compressed one named ``.csv``.
+
+    Raises
+    ------
+    ConfigError
+        Under ``key``: no such file, a folder, unreadable, compressed but named ``.csv``.
+    """
+    file = Path(path).expanduser()
+    if not file.exists():
+        raise ConfigError(f"{key}: no such file {str(file)!r}")
+    if not file.is_file():
+        raise ConfigError(f"{key}: {str(file)!r} is not a file")
+    try:
+        compressed = _compression(file)
+    except OSError as error:
+        raise ConfigError(f"{key}: cannot read {str(file)!r}: {error.strerror or error}") from None
+    if compressed and file.suffix.lower() == ".csv":
+        raise ConfigError(
+            f"{key}: {str(file)!r} is {compressed}-compressed, not text: decompress it, or name it so that "
+            f"its extension says so (pandas then reads it: .gz, .zip, .bz2, .xz, .zst)"
+        )
+    return file
+
+
+def numeric_features(frame: pd.DataFrame, features: list[str], file: Path, key: str, first_row: int = 0) -> pd.DataFrame:
+    """The ``features`` of ``frame`` as float64, every value checked to be a finite number.
+
+    ``first_row`` is the file row of the frame's first row (for a file read in chunks).
+
+    Raises
+    ------
+    ConfigError
+        Under ``key``, naming the column, the row and its line in the file, and the value.
+    """
+    numeric = frame[features].apply(pd.to_numeric, errors="coerce")
+    for column in features:
+        bad = numeric[column].isna() | ~np.isfinite(numeric[column].to_numpy(dtype=float, na_value=np.nan))
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            value = frame[column].iloc[row]
+            shown = repr(value) if isinstance(value, str) else str(value)
+            row += first_row
+            raise ConfigError(
+                f"{key}: column {column!r} of {str(file)!r} must be numeric and finite; "
+                f"row {row} (line {row + 2} of the file) holds {shown}"
+            )
+    return numeric.astype(np.float64)
 
 
 def read(path: str, target: str, features, sep: str = ",", max_classes: int = 50
@@ -106,20 +158,7 @@ def read(path: str, target: str, features, sep: str = ",", max_classes: int = 50
     ConfigError
         Naming the file, the column and the row at fault, and what to do.
     """
-    file = Path(path).expanduser()
-    if not file.exists():
-        raise ConfigError(f"dataset.path: no such file {str(file)!r}")
-    if not file.is_file():
-        raise ConfigError(f"dataset.path: {str(file)!r} is not a file")
-    try:
-        compressed = _compression(file)
-    except OSError as error:
-        raise ConfigError(f"dataset.path: cannot read {str(file)!r}: {error.strerror or error}") from None
-    if compressed and file.suffix.lower() == ".csv":
-        raise ConfigError(
-            f"dataset.path: {str(file)!r} is {compressed}-compressed, not text: decompress it, or name it so that "
-            f"its extension says so (pandas then reads it: .gz, .zip, .bz2, .xz, .zst)"
-        )
+    file = checked_file(path, "dataset.path")
     try:
         frame = pd.read_csv(file, sep="\t" if sep == "\\t" else sep)
     except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
@@ -127,7 +166,7 @@ def read(path: str, target: str, features, sep: str = ",", max_classes: int = 50
         raise ConfigError(f"dataset.path: cannot read {str(file)!r} as CSV: {error}") from None
     frame.columns = [str(c) for c in frame.columns]
     if target not in frame.columns:
-        raise _no_such_column("dataset.target", target, file, frame.columns)
+        raise missing_column("dataset.target", target, file, frame.columns)
     features = _feature_list(file, list(frame.columns), target, features)
     blank = frame[target].isna().to_numpy()
     if blank.any():
@@ -146,18 +185,7 @@ def read(path: str, target: str, features, sep: str = ",", max_classes: int = 50
             f"dataset.target: column {target!r} of {str(file)!r} must hold 2 to {max_classes} distinct values (the classes) "
             f"and no blanks; got {len(labels)} value(s) {shown}: {why}"
         )
-    numeric = frame[features].apply(pd.to_numeric, errors="coerce")
-    for column in features:
-        bad = numeric[column].isna() | ~np.isfinite(numeric[column].to_numpy(dtype=float, na_value=np.nan))
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            value = frame[column].iloc[row]
-            shown = repr(value) if isinstance(value, str) else str(value)
-            raise ConfigError(
-                f"dataset: column {column!r} of {str(file)!r} must be numeric and finite; "
-                f"row {row} (line {row + 2} of the file) holds {shown}"
-            )
-    out = numeric.astype(np.float64)
+    out = numeric_features(frame, features, file, "dataset")
     codes = {value: code for code, value in enumerate(labels)}
     out[target] = frame[target].map(codes).astype(np.int64)  # a column of its own: never among the features
     return out, features, str(file.resolve()), {code: str(value) for code, value in enumerate(labels)}

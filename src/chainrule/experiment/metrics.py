@@ -48,6 +48,8 @@ def scores(y_true: np.ndarray, proba: np.ndarray, label_names: dict[int, str] | 
         Predicted probability of label 1 (two classes), or of each class.
     label_names : dict, optional
         Original label of each code, naming the per-class recalls (``recall/<label>``) of a K-class run.
+
+    ROC AUC is NaN where a class is absent from ``y_true`` (it ranks one class against the others).
     """
     from sklearn.metrics import (accuracy_score, brier_score_loss, log_loss, precision_recall_fscore_support,
                                  recall_score, roc_auc_score)
@@ -60,7 +62,7 @@ def scores(y_true: np.ndarray, proba: np.ndarray, label_names: dict[int, str] | 
             "precision": precision,
             "recall": recall,
             "f1": f1,
-            "roc_auc": roc_auc_score(y_true, proba),
+            "roc_auc": roc_auc_score(y_true, proba) if len(np.unique(y_true)) == 2 else float("nan"),
             "log_loss": log_loss(y_true, proba, labels=[0, 1]),
             "brier": brier_score_loss(y_true, proba),
         }
@@ -69,7 +71,9 @@ def scores(y_true: np.ndarray, proba: np.ndarray, label_names: dict[int, str] | 
     for average in ("macro", "weighted"):
         p, r, f, _ = precision_recall_fscore_support(y_true, y_pred, labels=classes, average=average, zero_division=0)
         out |= {f"precision_{average}": p, f"recall_{average}": r, f"f1_{average}": f}
-    out["roc_auc"] = roc_auc_score(y_true, proba, multi_class="ovr", average="macro", labels=classes)
+    every_class = len(np.unique(y_true)) == len(classes)  # a split always has each; a file to score may not
+    out["roc_auc"] = (roc_auc_score(y_true, proba, multi_class="ovr", average="macro", labels=classes)
+                      if every_class else float("nan"))
     out["log_loss"] = log_loss(y_true, proba, labels=classes)
     names = [_metric_name((label_names or {})[k]) if label_names else str(k) for k in classes]
     if len(set(names)) < len(names):  # two labels that differ only in characters MLflow refuses

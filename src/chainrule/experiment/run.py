@@ -162,7 +162,8 @@ def _record(cfg: DictConfig, project_root: Path, overrides, not_applying, splits
                 # the new model by re-reading its whole history. The scores are linked below.
                 model_id = logged_model.log_model(
                     {"model": model, "features": splits.table.features, "scaler": splits.scaler,
-                     "label_names": splits.table.label_names, "derived": splits.derived},
+                     "label_names": splits.table.label_names, "derived": splits.derived,
+                     "target": splits.table.target},
                     splits.raw["test"][splits.table.features].head(5),
                 )
             mlflow.log_metrics(scores, model_id=model_id)

@@ -151,6 +151,14 @@ class TrackingConfig:
 
 
 @dataclass
+class RegistryConfig:
+    """What a sweep registers in MLflow's Model Registry when it ends."""
+
+    enabled: bool = True
+    name: Optional[str] = None
+
+
+@dataclass
 class FiguresConfig:
     """What a run draws (conf/figures/: ``all`` for one run, ``sweep`` for the sweep presets)."""
 
@@ -186,6 +194,7 @@ class Config:
     optimizer: Any = MISSING
     train: TrainConfig = field(default_factory=TrainConfig)
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
+    registry: RegistryConfig = field(default_factory=RegistryConfig)
     figures: FiguresConfig = field(default_factory=FiguresConfig)
     task: str = "train"
     gradient_check: Optional[GradientCheckConfig] = None
@@ -208,6 +217,35 @@ class ReportConfig:
     metric: str = "val/log_loss"
     rows: int = 20
     output_dir: str = "reports"
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+
+
+@dataclass
+class PromoteConfig:
+    run: Optional[str] = None
+    name: Optional[str] = None
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+
+
+@dataclass
+class ServeConfig:
+    model: Optional[str] = None
+    name: str = "chainrule-moons"
+    host: str = "127.0.0.1"
+    port: int = 5001
+    workers: int = 1
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+
+
+@dataclass
+class PredictConfig:
+    input: Optional[str] = None
+    output: Optional[str] = None
+    model: Optional[str] = None
+    name: str = "chainrule-moons"
+    sep: str = ","
+    chunk_rows: int = 100000
+    progress: bool = True
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
 
 
@@ -238,4 +276,7 @@ def register() -> None:
     cs.store(name="ui_schema", node=UIConfig)
     cs.store(name="report_schema", node=ReportConfig)
     cs.store(name="server_schema", node=ServerConfig)
+    cs.store(name="promote_schema", node=PromoteConfig)
+    cs.store(name="serve_schema", node=ServeConfig)
+    cs.store(name="predict_schema", node=PredictConfig)
 

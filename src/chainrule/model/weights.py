@@ -24,16 +24,51 @@ class Predictor:
     scale: np.ndarray | None
     label_names: list[str] | None = None  # the original label of each class code, when known
     derived: list[str] | None = None  # the model's inputs computed from the features (features.CROSSES)
+    target: str | None = None  # the name of the label column it was trained on, when known
 
     @classmethod
-    def from_parts(cls, model, features, scaler=None, label_names=None, derived=None) -> "Predictor":
+    def from_parts(cls, model, features, scaler=None, label_names=None, derived=None, target=None) -> "Predictor":
         """The predictor of a trained ``model`` whose inputs — the features, or the ``derived``
         features of them — were standardised by ``scaler``."""
         names = None if label_names is None else [label_names[k] for k in range(len(label_names))]
         derived = None if derived is None else list(derived)
         if scaler is None:
-            return cls(model, list(features), None, None, names, derived)
-        return cls(model, list(features), scaler.mean_, scaler.scale_, names, derived)
+            return cls(model, list(features), None, None, names, derived, target)
+        return cls(model, list(features), scaler.mean_, scaler.scale_, names, derived, target)
+
+    @property
+    def labels(self) -> np.ndarray:
+        """The original label of each class code, (n_classes,): integers where every label is a
+        whole number as text (``"0"``, ``"1"``: the labels of the built-in data), else strings."""
+        names = self.label_names or [str(k) for k in range(self.model.n_classes)]
+        if all(name.lstrip("-").isdigit() for name in names):
+            return np.array([int(name) for name in names], dtype=np.int64)
+        return np.array(names, dtype=object)
+
+    def codes(self, values) -> np.ndarray:
+        """The class code (0..K−1) of each original label in ``values`` (n_samples,), as the
+        training data's labels were encoded: by their text.
+
+        Raises
+        ------
+        ValueError
+            Naming the row of a blank or of a label the model does not know, and the labels it knows.
+        """
+        names = np.array(self.label_names or [str(k) for k in range(self.model.n_classes)])
+        values = np.asarray(values)
+        text = values.astype(str)
+        if values.dtype.kind == "f":  # 1.0, as pandas reads whole numbers in a column with a blank: the label 1
+            whole = np.isfinite(values) & (values == np.round(values))
+            text[whole] = values[whole].astype(np.int64).astype(str)
+        order = np.argsort(names)
+        at = np.minimum(np.searchsorted(names[order], text), len(names) - 1)
+        unknown = names[order][at] != text
+        if unknown.any():
+            row = int(np.flatnonzero(unknown)[0])
+            value = values[row].item() if isinstance(values[row], np.generic) else values[row]
+            what = "is blank" if value is None or value != value else f"holds {value!r}"
+            raise ValueError(f"row {row} {what}, not one of the model's labels {names.tolist()}")
+        return order[at]
 
     def inputs(self, columns) -> np.ndarray:
         """The feature matrix of a table of raw columns (a DataFrame or a mapping of name → values).
@@ -90,17 +125,19 @@ class Predictor:
     def outputs(self, X: np.ndarray) -> dict[str, np.ndarray]:
         """What the logged model returns, column by column, for raw features.
 
-        Two classes: ``probability`` (of label 1) and ``label`` (0/1, at ŷ ≥ 0.5). K classes:
-        ``probability_<label>`` for each original label, and ``label``, the original label of
-        the core's prediction (its most probable class).
+        Two classes: ``probability`` (of class 1, the second label in sort order) and ``label``,
+        the original label (class 1 at ŷ ≥ 0.5). K classes: ``probability_<label>`` for each
+        original label, and ``label``, the original label of the core's prediction (its most
+        probable class). Labels are integers where the training labels were whole numbers
+        (:attr:`labels`).
         """
         inputs = self.model_inputs(X)  # crossed and scaled once, for both outputs
         proba = self.model.predict_proba(inputs)
         if proba.ndim == 1:
-            return {"probability": proba, "label": (proba >= 0.5).astype(np.int64)}
+            return {"probability": proba, "label": self.labels[(proba >= 0.5).astype(np.intp)]}
         names = self.label_names or [str(k) for k in range(proba.shape[1])]
         columns = {f"probability_{name}": proba[:, k] for k, name in enumerate(names)}
-        columns["label"] = np.asarray(names, dtype=object)[self.model.predict(inputs)]
+        columns["label"] = self.labels[self.model.predict(inputs)]
         return columns
 
 
@@ -112,9 +149,10 @@ def _is_number(value) -> bool:
     return True
 
 
-def save(path, model, features, scaler=None, label_names=None, derived=None) -> None:
+def save(path, model, features, scaler=None, label_names=None, derived=None, target=None) -> None:
     """Write ``model``'s parameters and hyperparameters, ``features``, ``scaler``, the original
-    ``label_names`` (code → label) and the ``derived`` input features to ``path``."""
+    ``label_names`` (code → label), the ``derived`` input features and the ``target`` column's
+    name to ``path``."""
     meta = {"kind": "mlp" if isinstance(model, MLP) else "logistic", "dtype": model.dtype.name,
             "n_classes": str(model.n_classes)}
     if isinstance(model, MLP):
@@ -127,6 +165,8 @@ def save(path, model, features, scaler=None, label_names=None, derived=None) -> 
         arrays["label_names"] = np.array([label_names[k] for k in range(len(label_names))], dtype=str)
     if derived is not None:
         arrays["derived"] = np.array(derived, dtype=str)
+    if target is not None:
+        arrays["target"] = np.array(target, dtype=str)
     if scaler is not None:
         arrays["scaler_mean"], arrays["scaler_scale"] = scaler.mean_, scaler.scale_
     np.savez(path, **arrays)
@@ -151,4 +191,5 @@ def load(path) -> Predictor:
             p[...] = f[f"param_{name}"]
         mean = f["scaler_mean"] if "scaler_mean" in f.files else None
         scale = f["scaler_scale"] if "scaler_scale" in f.files else None
-    return Predictor(model, features, mean, scale, label_names, derived)
+        target = str(f["target"]) if "target" in f.files else None
+    return Predictor(model, features, mean, scale, label_names, derived, target)

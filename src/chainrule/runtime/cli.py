@@ -32,9 +32,14 @@ def main(entry_point: Callable[[], object]) -> None:
         sys.exit(128 + signal.Signals[signal_name].value)
 
 
-def compose(config_dir, name: str, overrides: list[str]) -> DictConfig:
+def compose(config_dir, name: str, overrides: list[str], values: tuple[str, ...] = ()) -> DictConfig:
     """Config ``name`` of ``config_dir`` composed with command-line ``overrides``, for the entry points
     that do not run under ``@hydra.main`` (``make ui``, ``make server``).
+
+    ``values`` are keys of this config named like a config group of ``config_dir`` (``model``: a
+    model URI in conf/serve.yaml, a group of models for training). Hydra would take ``model=…``
+    as a choice of that group; their overrides are parsed by Hydra's grammar all the same and set
+    once the config is composed (its schema still checks their type).
 
     Raises
     ------
@@ -43,12 +48,23 @@ def compose(config_dir, name: str, overrides: list[str]) -> DictConfig:
     """
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import OverrideType
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
     try:
+        parsed = OverridesParser.create().parse_overrides(list(overrides))
+        late = {o.key_or_group: o for o in parsed
+                if o.key_or_group in values and o.type == OverrideType.CHANGE and o.package is None}
         with initialize_config_dir(str(config_dir), version_base="1.3"):
-            return hydra_compose(name, overrides=list(overrides))
+            cfg = hydra_compose(name, overrides=[o.input_line for o in parsed if o.key_or_group not in late])
+        for key, override in late.items():
+            try:
+                cfg[key] = override.value()
+            except OmegaConfBaseException as error:
+                raise ConfigError(f"{key}: {str(error).splitlines()[0]}") from None
+        return cfg
     except (HydraException, OmegaConfBaseException) as error:
         cause = error.__cause__ or error
         detail = str(cause).splitlines()[0] if str(cause) else type(cause).__name__

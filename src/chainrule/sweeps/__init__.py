@@ -7,5 +7,5 @@
   a sweeper (grid, Optuna) means for a sweep.
 
 May import: Hydra, MLflow, :mod:`chainrule.experiment`, :mod:`chainrule.tracking`, :mod:`chainrule.plots`,
-:mod:`chainrule.runtime`.
+:mod:`chainrule.runtime`, :mod:`chainrule.deploy` (a sweep registers its best child).
 """

@@ -28,7 +28,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from chainrule.errors import ConfigError, DivergedTrial
-from chainrule.experiment.checks import validate_objective
+from chainrule.experiment.checks import model_name, validate_objective
 from chainrule.runtime import process
 from chainrule.sweeps import launchers
 from chainrule.sweeps.launchers import Launcher
@@ -85,6 +85,7 @@ class MlflowSweep(Callback):
     def start(self, config: DictConfig) -> None:
         """Ready the store, create the parent run and set up how the jobs run."""
         validate_objective(config)  # before any job trains: every one would fail at its end
+        model_name(config, "registry.name")
         launchers.limit_blas_threads(config)  # before any job process starts
         launchers.preload_workers(config)
         with process.importing():  # while joblib's workers' server imports the same
@@ -96,6 +97,7 @@ class MlflowSweep(Callback):
         self.uri = store.resolve_uri(config.tracking.uri, project_root(config))
         self.experiment_id = store.use_store(self.uri, config.tracking.experiment)
         self.objective = config.objective
+        self.registry = config.registry
         self.base_config = config if "dataset" in config else None  # the jobs' shared settings
         self.keys = swept_keys(config)
         self.searched = launchers.searches(config.hydra)
@@ -175,6 +177,34 @@ class MlflowSweep(Callback):
             time.sleep(0.1)
             waiting = [run_id for run_id in waiting if client.get_run(run_id).info.status == "RUNNING"]
 
+    def register_best(self, client, parent_id: str, children) -> None:
+        """The best child's model into the Model Registry, the parent tagged with what happened.
+
+        A registry that fails (a server gone, say) is told on the parent and in the log: the
+        sweep's runs are recorded already and stay as they are."""
+        from chainrule.deploy import registry
+        from chainrule.sweeps import summary
+
+        best = summary.best_child(children, self.objective)
+        if best is None:
+            client.set_tag(parent_id, "chainrule.registry", f"nothing registered: no finished child recorded {self.objective}")
+            return
+        run = client.get_run(best["run_id"])
+        if registry.logged_model_id(run) is None:
+            client.set_tag(parent_id, "chainrule.registry", "nothing registered: the children logged no model (tracking.log_model=false)")
+            return
+        name = self.registry.name or registry.default_name(run.data.params.get("dataset.name", "data"))
+        try:
+            done = registry.register_best(client, run, name, self.objective, summary.minimizes(self.objective),
+                                          client.get_run(parent_id))
+        except Exception as error:  # noqa: BLE001 - whatever the registry says, the sweep's record stands
+            client.set_tag(parent_id, "chainrule.registry", f"registering {name} failed: {type(error).__name__}: {error}"[:5000])
+            log.error("the sweep's best model was not registered as %s: %s", name, error)
+            return
+        for key, value in done.tags().items():
+            client.set_tag(parent_id, key, value)
+        log.info("registered %s as %s version %s; %s", best["tags.mlflow.runName"], name, done.version, done.reason)
+
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         self.finish(completed=True)
 
@@ -226,6 +256,8 @@ class MlflowSweep(Callback):
             if not completed and status == "FINISHED":
                 status = "FAILED"
                 client.set_tag(parent_id, "chainrule.incomplete", "the sweep stopped before Hydra ended it")
+            if self.registry.enabled and process.interrupted is None:
+                self.register_best(client, parent_id, children)
         finally:
             helper.finish()  # the helper draws the parent's figures after the last children's
             if process.interrupted:

@@ -141,6 +141,18 @@ def width_boundaries(finished: pd.DataFrame, base_config):
                       (panels, splits.points(), features, "Decision boundaries by hidden width"))
 
 
+def best_child(children: pd.DataFrame, objective: str) -> pd.Series | None:
+    """The child with the best ``objective`` among the FINISHED ones that recorded it (a run that
+    diverged records no score), or None. Failed and killed children never qualify."""
+    key = f"metrics.{objective}"
+    if key not in children:
+        return None
+    scored = children[(children["status"] == "FINISHED") & children[key].notna()]
+    if scored.empty:
+        return None
+    return scored.loc[scored[key].idxmin() if minimizes(objective) else scored[key].idxmax()]
+
+
 def summarise(client: MlflowClient, parent_id: str, children: pd.DataFrame, objective: str, base_config=None,
               keys=None, searched: bool = False) -> str:
     """Log the summary table, the comparison figures and the best child; return the parent's status.
@@ -159,13 +171,11 @@ def summarise(client: MlflowClient, parent_id: str, children: pd.DataFrame, obje
 
     helper.draw(sweep_figures(client, children, objective, base_config, keys, searched), *records.figure_delivery(parent_id))
 
-    key = f"metrics.{objective}"
-    finished = children[children["status"] == "FINISHED"]
-    if key in finished and finished[key].notna().any():
-        best = finished.loc[finished[key].idxmin() if minimizes(objective) else finished[key].idxmax()]
+    best = best_child(children, objective)
+    if best is not None:
         client.set_tag(parent_id, "chainrule.best_run_id", best["run_id"])
         client.set_tag(parent_id, "chainrule.best_run_name", best["tags.mlflow.runName"])
-        client.log_metric(parent_id, f"best/{objective}", float(best[key]))
+        client.log_metric(parent_id, f"best/{objective}", float(best[f"metrics.{objective}"]))
     failed = int((children["status"] != "FINISHED").sum())
     client.set_tag(parent_id, "chainrule.children", str(len(children)))
     client.set_tag(parent_id, "chainrule.failed_children", str(failed))

@@ -13,7 +13,7 @@ import mlflow
 import numpy as np
 import pandas as pd
 from mlflow.models import ModelSignature, infer_signature
-from mlflow.types.schema import AnyType, ColSpec, Schema
+from mlflow.types.schema import ColSpec, DataType, Schema
 
 import chainrule
 from chainrule.model import weights
@@ -54,13 +54,15 @@ def model_package(folder: Path) -> Path:
 
 
 def feature_columns(names) -> Schema:
-    """The model's input schema: every feature column by name, required, of any type.
+    """The model's input schema: every feature column by name, required, a double.
 
-    Not "double": MLflow refuses an int64 column for a double one ("Can not safely convert"),
-    and ``pandas.read_csv`` reads a column of whole numbers as int64, so a model whose schema
-    said double could not score its own training file. The model checks the values itself,
-    naming the feature and the row (:meth:`chainrule.model.weights.Predictor.inputs`)."""
-    return Schema([ColSpec(AnyType(), name) for name in names])
+    So MLflow itself checks a request before the model sees it: a missing column, or a value
+    that is not a number, is refused naming the column (``mlflow models serve`` answers 400).
+    MLflow casts a served JSON payload to these types (whole numbers included) but refuses an
+    int64 column handed to ``predict`` in Python ("Can not safely convert int64 to float64"):
+    ``pandas.read_csv`` reads a column of whole numbers so; ``make predict`` reads a CSV the way
+    training does (:mod:`chainrule.deploy.predictions`)."""
+    return Schema([ColSpec(DataType.double, name) for name in names])
 
 
 def log_model(predictor_parts: dict, example: pd.DataFrame) -> str:
@@ -69,7 +71,8 @@ def log_model(predictor_parts: dict, example: pd.DataFrame) -> str:
     Parameters
     ----------
     predictor_parts : dict
-        ``model``, ``features``, ``scaler``, ``label_names`` and ``derived`` for :func:`chainrule.model.weights.save`.
+        ``model``, ``features``, ``scaler``, ``label_names``, ``derived`` and ``target`` for
+        :func:`chainrule.model.weights.save`.
     example : DataFrame
         A few raw feature rows: the model's input example; with its predictions, the signature.
 
