@@ -1,6 +1,5 @@
 """make predict: the champion model (or any) applied to a CSV file (conf/predict.yaml)."""
 
-import os
 import sys
 from pathlib import Path
 
@@ -18,9 +17,8 @@ def main(argv: list[str]) -> None:
     try:
         cfg = cli.compose(PROJECT_ROOT / "conf", "predict", argv, values=("model",))
         checks.validate_predict(cfg)
-        uri = store.resolve_uri(cfg.tracking.uri, PROJECT_ROOT)
-        os.environ["MLFLOW_TRACKING_URI"] = uri  # where models:/ URIs are looked up
-        model_uri = models.chosen(uri, cfg.model, cfg.name)
+        client = store.connect(store.resolve_uri(cfg.tracking.uri, PROJECT_ROOT))
+        model_uri = models.chosen(client, cfg.model, cfg.name)
         result = predictions.predict_file(model_uri, cfg.input, cfg.output, cfg.sep, cfg.chunk_rows, cfg.progress)
     except ConfigError as error:
         print(f"predict: {error}", file=sys.stderr)

@@ -17,7 +17,7 @@ def main(argv: list[str]) -> None:
     try:
         cfg = cli.compose(PROJECT_ROOT / "conf", "promote", argv)
         checks.validate_promote(cfg)
-        client = store.open_store(store.resolve_uri(cfg.tracking.uri, PROJECT_ROOT))
+        client = store.connect(store.resolve_uri(cfg.tracking.uri, PROJECT_ROOT))
         run_id = registry.latest_run(client, cfg.tracking.experiment) if cfg.run == "latest" else cfg.run
         run = registry.promotable(client, run_id)
         name = cfg.name or registry.default_name(run.data.params.get("dataset.name", "data"))

@@ -19,13 +19,12 @@ def main(argv: list[str]) -> None:
         cfg = cli.compose(PROJECT_ROOT / "conf", "serve", argv, values=("model",))
         checks.validate_serve(cfg)
         servers.check_port_free(cfg.host, cfg.port, "make serve PORT={port}")
-        uri = store.resolve_uri(cfg.tracking.uri, PROJECT_ROOT)
-        model_uri = models.chosen(uri, cfg.model, cfg.name)
+        client = store.connect(store.resolve_uri(cfg.tracking.uri, PROJECT_ROOT))
+        model_uri = models.chosen(client, cfg.model, cfg.name)
         arguments, lines = serving.command(cfg, model_uri, models.feature_names(model_uri))
     except ConfigError as error:
         print(f"serve: {error}", file=sys.stderr)
         sys.exit(2)  # a setting to fix, not a crash: no traceback
-    os.environ["MLFLOW_TRACKING_URI"] = uri  # where models:/ URIs are looked up
     # MLflow starts the server as `uvicorn …` found on PATH: this environment's, not whatever else is there.
     os.environ["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
     servers.exec_mlflow(arguments, lines)

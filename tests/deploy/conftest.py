@@ -11,10 +11,12 @@ PIPELINES = ROOT / "pipelines"
 
 
 def run_pipeline(name: str, uri: str, *overrides: str, env_extra=None, timeout: int = 300) -> subprocess.CompletedProcess:
-    """``pipelines/<name>.py overrides`` against the store at ``uri`` (as ``make <name> ARGS=…`` runs it)."""
-    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"} | {"MLFLOW_TRACKING_URI": uri}
-    env.update(env_extra or {})
-    return subprocess.run([sys.executable, str(PIPELINES / f"{name}.py"), *overrides], env=env,
+    """``pipelines/<name>.py tracking.uri=<uri> overrides`` (as ``make <name> ARGS=…`` runs it).
+
+    The store is named on the command line, not by ``$MLFLOW_TRACKING_URI``: MLflow then knows it
+    only from what the entry point tells it (a user's default store, ``mlruns/``, is the same case)."""
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"} | (env_extra or {})
+    return subprocess.run([sys.executable, str(PIPELINES / f"{name}.py"), f"tracking.uri={uri}", *overrides], env=env,
                           capture_output=True, text=True, timeout=timeout)
 
 

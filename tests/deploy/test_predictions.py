@@ -12,7 +12,9 @@ from sklearn.metrics import accuracy_score, log_loss
 from chainrule.deploy import registry
 from chainrule.deploy.predictions import PROGRESS_ROWS, predict_file
 from chainrule.errors import ConfigError
-from tests.conftest import Store
+from chainrule.experiment import checks, schemas
+from chainrule.runtime.cli import compose
+from tests.conftest import ROOT, Store
 
 from .conftest import assert_refused, run_pipeline
 
@@ -140,7 +142,20 @@ def test_make_predict_with_a_model_uri_and_its_refusals(trained, tmp_path):
     assert_refused(run_pipeline("predict", store.uri, *paths, f"model={animals}"), "predict: input: column 'a' not in")
     assert_refused(run_pipeline("predict", store.uri, *paths, "name=chainrule-circles"),
                    "predict: no champion yet", "'chainrule-circles'")
-    assert_refused(run_pipeline("predict", store.uri, f"input={tmp_path / 'nowhere.csv'}", paths[1]),
-                   "predict: ", "nowhere.csv")
-    assert_refused(run_pipeline("predict", store.uri, paths[0]), "predict: output: not set")
     assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize("settings, fragments", [
+    ({"input": "nowhere.csv"}, ["input: no such file", "nowhere.csv"]),
+    ({"output": None}, ["output: not set"]),
+], ids=["no-such-input", "no-output"])
+def test_make_predicts_settings_are_checked_before_any_model_is_loaded(tmp_path, settings, fragments):
+    schemas.register()
+    cfg = compose(ROOT / "conf", "predict", [f"input={tmp_path / 'new.csv'}", f"output={tmp_path / 'out.csv'}"])
+    for key, value in settings.items():
+        cfg[key] = None if value is None else str(tmp_path / value)
+    with pytest.raises(ConfigError) as refused:
+        checks.validate_predict(cfg)
+        predict_file(cfg.model or "models:/never-loaded@champion", cfg.input, cfg.output)
+    for fragment in fragments:
+        assert fragment in str(refused.value), refused.value

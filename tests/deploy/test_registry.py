@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from chainrule.deploy import registry
+from chainrule.errors import ConfigError
 from chainrule.sweeps.summary import best_child
 from tests.conftest import Store, fault_injection_env
 
@@ -151,12 +152,21 @@ def test_make_promote_registers_a_run_and_makes_it_the_champion(runs):
     ("failed", ["is FAILED", "only a FINISHED run's model is promoted"]),
     ("no_model", ["logged no model", "tracking.log_model=false"]),
     ("missing", ["no run 'abc123'"]),
-    ("unset", ["which run's model to promote?", "run=latest"]),
 ])
-def test_make_promote_refuses_a_run_it_cannot_promote_and_registers_nothing(runs, which, fragments):
+def test_promote_refuses_a_run_it_cannot_promote_and_registers_nothing(runs, which, fragments):
     store, _, failed, no_model = runs
     before = {(v.name, v.version) for v in store.client.search_model_versions()}
-    argument = {"failed": [f"run={failed.info.run_id}"], "no_model": [f"run={no_model.info.run_id}"],
-                "missing": ["run=abc123"], "unset": []}[which]
-    assert_refused(run_pipeline("promote", store.uri, *argument), "promote: ", *fragments)
+    run_id = {"failed": failed.info.run_id, "no_model": no_model.info.run_id, "missing": "abc123"}[which]
+    with pytest.raises(ConfigError) as refused:
+        registry.promotable(store.client, run_id)  # make promote's check, before it registers anything
+    for fragment in ["run: ", *fragments]:
+        assert fragment in str(refused.value), refused.value
+    assert {(v.name, v.version) for v in store.client.search_model_versions()} == before
+
+
+def test_make_promote_refuses_in_one_line_and_registers_nothing(runs):
+    store, _, failed, _ = runs
+    before = {(v.name, v.version) for v in store.client.search_model_versions()}
+    assert_refused(run_pipeline("promote", store.uri), "promote: ", "which run's model to promote?", "run=latest")
+    assert_refused(run_pipeline("promote", store.uri, f"run={failed.info.run_id}"), "promote: run: ", "is FAILED")
     assert {(v.name, v.version) for v in store.client.search_model_versions()} == before

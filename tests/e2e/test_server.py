@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import POSTGRES_PASSWORD, ROOT, Store
+from tests.deploy.conftest import run_pipeline
 
 from .servers import free_port, group_command_lines, tracking_server
 
@@ -79,7 +80,7 @@ def test_a_run_through_the_server_reads_back_like_one_in_the_embedded_store(serv
     np.testing.assert_array_equal(served.predict(frame)["probability"], local.predict(frame)["probability"])
 
 
-def test_a_sweep_through_the_server_gets_its_parent_and_children(server):
+def test_a_sweep_through_the_server_gets_its_parent_and_children_and_registers_its_champion(server):
     server.train("-m", "train.lr=0.1,1.0", "train.iterations=30")
     runs = server.runs()
     parents = [r for r in runs if r.data.tags.get("chainrule.role") == "sweep"]
@@ -88,6 +89,21 @@ def test_a_sweep_through_the_server_gets_its_parent_and_children(server):
     assert len(children) == 2 and all(c.info.status == "FINISHED" for c in children)
     paths = {a.path for a in server.client.list_artifacts(parents[0].info.run_id, "figures")}
     assert "figures/loss_comparison.png" in paths
+
+    best = min(children, key=lambda r: r.data.metrics["val/log_loss"])  # the sweep's objective
+    champion = server.client.get_model_version_by_alias("chainrule-moons", "champion")
+    assert (str(champion.version), champion.run_id) == ("1", best.info.run_id)
+    assert parents[0].data.tags["chainrule.registered_version"] == "1"
+    mlflow.set_tracking_uri(server.uri)  # the champion's files come through the server's artifact proxy
+    frame = pd.DataFrame(np.random.default_rng(1).standard_normal((10, 2)), columns=["x1", "x2"])
+    np.testing.assert_array_equal(mlflow.pyfunc.load_model("models:/chainrule-moons@champion").predict(frame),
+                                  mlflow.pyfunc.load_model(f"runs:/{best.info.run_id}/model").predict(frame))
+
+    (other,) = [c for c in children if c is not best]
+    promoted = run_pipeline("promote", server.uri, f"run={other.info.run_id}")  # make promote, by hand
+    assert promoted.returncode == 0, promoted.stderr
+    champion = server.client.get_model_version_by_alias("chainrule-moons", "champion")
+    assert (str(champion.version), champion.run_id) == ("2", other.info.run_id)
 
 
 def test_no_process_of_the_server_shows_the_database_password(server):

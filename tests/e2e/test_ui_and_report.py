@@ -249,3 +249,22 @@ def test_make_ui_prints_the_runs_table_address_and_stops_on_ctrl_c(filled):
     while leftovers() and time.monotonic() < deadline:
         time.sleep(0.5)
     assert leftovers() == []  # the server and all its workers are gone
+
+
+def test_the_model_registry_page_shows_the_sweeps_champion_and_its_tags(filled, server, browser, tmp_path):
+    store, parent, children = filled
+    best = next(c for c in children if c.data.params["train.lr"] == "0.5")  # the only child that finished well
+    assert parent.data.tags["chainrule.registered_version"] == "1"  # the sweep failed, yet its best child qualifies
+    wait = WebDriverWait(browser, 90, ignored_exceptions=[StaleElementReferenceException])
+    browser.get(f"{server}/#/models/chainrule-moons")
+    version_row = "//*[@role='row'][.//a[normalize-space()='Version 1']]"
+    alias = "//*[contains(@data-component-id, 'aliastag') and @title='champion']"  # the tag "@ champion"
+    wait.until(EC.presence_of_element_located((By.XPATH, version_row + alias)))
+    browser.save_screenshot(str(tmp_path / "1-registered-model.png"))
+
+    browser.find_element(By.XPATH, f"{version_row}//a[normalize-space()='Version 1']").click()
+    wait.until(EC.presence_of_element_located((By.XPATH, alias)))
+    for shown in ("chainrule.sweep", parent.info.run_name, "val/log_loss", best.info.run_name):  # its tags and source run
+        wait.until(EC.presence_of_element_located((By.XPATH, f"//*[normalize-space(text())='{shown}']")))
+    browser.save_screenshot(str(tmp_path / "2-champion-version.png"))
+    assert all((tmp_path / name).stat().st_size > 10_000 for name in ("1-registered-model.png", "2-champion-version.png"))

@@ -12,5 +12,5 @@ the scoring server); these modules choose what to register and when, and read fi
 training reads them.
 
 May import: MLflow, pandas, :mod:`chainrule.experiment` (its CSV reader and metrics),
-:mod:`chainrule.errors`.
+:mod:`chainrule.errors`, :mod:`chainrule.tracking.uris` (a store's URI, password masked).
 """

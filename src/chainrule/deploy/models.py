@@ -7,9 +7,10 @@ from mlflow import MlflowClient
 
 from chainrule.deploy import registry
 from chainrule.errors import ConfigError
+from chainrule.tracking.uris import masked
 
 
-def chosen(uri: str, model: str | None, name: str) -> str:
+def chosen(client: MlflowClient, model: str | None, name: str) -> str:
     """The model URI to use: ``model`` as given, or ``models:/<name>@champion`` once a version holds the alias.
 
     Raises
@@ -19,9 +20,9 @@ def chosen(uri: str, model: str | None, name: str) -> str:
     """
     if model:
         return model
-    if registry.champion(MlflowClient(uri), name) is None:
+    if registry.champion(client, name) is None:
         raise ConfigError(
-            f"no champion yet: no version of the registered model {name!r} holds the alias {registry.CHAMPION!r} in {uri}; "
+            f"no champion yet: no version of the registered model {name!r} holds the alias {registry.CHAMPION!r} in {masked(client.tracking_uri)}; "
             f"a sweep registers its best child (make sweep), make promote ARGS=\"run=<run id>\" registers a run of yours; "
             f"or choose a model: name=<registered model> or model=<model URI, e.g. runs:/<run id>/model>"
         )

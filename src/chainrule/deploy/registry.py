@@ -17,6 +17,7 @@ from mlflow.entities import Run
 from mlflow.exceptions import MlflowException
 
 from chainrule.errors import ConfigError
+from chainrule.tracking.uris import masked
 
 CHAMPION = "champion"
 """The alias of the version that is the best so far."""
@@ -116,7 +117,7 @@ def promotable(client: MlflowClient, run_id: str) -> Run:
     try:
         run = client.get_run(run_id)
     except MlflowException:
-        raise ConfigError(f"run: no run {run_id!r} in {client.tracking_uri}") from None
+        raise ConfigError(f"run: no run {run_id!r} in {masked(client.tracking_uri)}") from None
     if run.info.status != "FINISHED":
         raise ConfigError(f"run: {run_id} ({run.info.run_name}) is {run.info.status}; only a FINISHED run's model "
                           "is promoted")
@@ -147,5 +148,5 @@ def latest_run(client: MlflowClient, experiment: str) -> str:
                                       order_by=["attributes.start_time DESC"], max_results=100):
             if logged_model_id(run) is not None:
                 return run.info.run_id
-    raise ConfigError(f"run=latest: no finished run with a model in experiment {experiment!r} of {client.tracking_uri}; "
+    raise ConfigError(f"run=latest: no finished run with a model in experiment {experiment!r} of {masked(client.tracking_uri)}; "
                       "train one first (make run)")

@@ -182,6 +182,19 @@ def _write_ahead_log(db: Path) -> None:
         log.debug("kept %s in its journal mode: %s", db, error)  # another program holds it: MLflow says
 
 
+def connect(uri: str) -> MlflowClient:
+    """:func:`open_store` for ``uri``, with MLflow pointed at it too, in this process and its children.
+
+    A client's URI is not enough outside training: MLflow resolves ``models:/`` URIs, and looks
+    up the logged model behind a new registry version, through the process-wide tracking URI
+    (the embedded default would be another store), and ``mlflow models serve`` is a child process.
+    """
+    client = open_store(uri)
+    mlflow.set_tracking_uri(uri)
+    os.environ["MLFLOW_TRACKING_URI"] = uri
+    return client
+
+
 def use_store(uri: str, experiment: str, first: bool = True) -> str:
     """Point MLflow at ``uri`` and return the id of ``experiment``, creating either if needed.
 
