@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from chainrule.benchmarks import core_speed, figure_speed, large_data, pipeline_speed, server_speed
+from chainrule.benchmarks import batch_predictions, core_speed, figure_speed, large_data, pipeline_speed, server_speed
 
 
 def run(cfg: DictConfig, project_root: Path) -> bool:
@@ -30,6 +30,8 @@ def run(cfg: DictConfig, project_root: Path) -> bool:
         met &= _show("Pipeline: wall-clock seconds (subprocesses, throw-away SQLite stores)", table)
     if "large_data" in cfg.sections:
         met &= _large_data(cfg.large_data)
+    if "batch_predictions" in cfg.sections:
+        met &= _batch_predictions(cfg.batch_predictions, project_root)
     if "server" in cfg.sections:
         s = cfg.server
         table = pipeline_speed.table(server_speed.server_overhead(project_root, list(s.sweep), s.repeats, s.max_ratio))
@@ -55,4 +57,16 @@ def _large_data(settings: DictConfig) -> bool:
     ratio = large_data.throughput_ratio(table)
     note = "" if ratio is None else f"float64 / float32 throughput: {ratio:.2f}"
     title = "Large data: the core's MLP, mini-batches, one fresh process per dtype; extra = peak RSS − RSS after imports"
+    return _show(title, table, note)
+
+
+def _batch_predictions(settings: DictConfig, project_root: Path) -> bool:
+    """The batch-predictions section: a small model trained, then a big CSV scored in a fresh process."""
+    case = OmegaConf.to_container(settings)
+    max_ratio = case.pop("max_memory_ratio")
+    table = batch_predictions.run(project_root, batch_predictions.Case(**case), max_ratio)
+    title = ("Batch predictions: make predict's predict_file on a big CSV (features + target, scored too), "
+             "fresh process; extra = peak RSS − RSS after imports and the model loaded")
+    note = ("file = the DataFrame pandas.read_csv makes of the whole file, memory_usage(deep=True); "
+            "extra includes scoring the target (scikit-learn's import and metrics over every row)")
     return _show(title, table, note)

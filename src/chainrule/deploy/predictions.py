@@ -2,9 +2,12 @@
 
 Feature columns are found by name (in any order); every other column is passed through to the
 output; a column holding the labels the model was trained on (its target's name) is scored. The
-file is read and written in chunks of rows, so memory stays a small multiple of one chunk
-whatever the file's size, and the output is written to a temporary file beside the chosen one
-and renamed only once every row is done: a bad value at the last row leaves no partial file.
+file is read, scored and written in chunks of rows, so the rows themselves never sit in memory
+at once; scoring a target keeps each row's class code and probability (16 bytes a row for two
+classes) for scikit-learn's metrics at the end, whose temporaries over every row then set the
+peak (``make bench``'s batch_predictions row: 1.5× the whole file's DataFrame at 1,000,000 × 20).
+The output is written to a temporary file beside the chosen one and renamed only once every row
+is done: a bad value at the last row leaves no partial file.
 """
 
 from __future__ import annotations
