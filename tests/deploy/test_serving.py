@@ -71,6 +71,16 @@ def invoke(url, body, content_type="application/json"):
 ROWS = pd.DataFrame(np.random.default_rng(1).uniform(-1.5, 2.5, (25, 2)), columns=["x1", "x2"])
 
 
+def test_the_served_model_says_what_it_takes_so_mlflow_checks_each_request(moons):
+    store, run, _, _ = moons
+    model_uri = f"runs:/{run.info.run_id}/model"
+    info = mlflow.models.get_model_info(model_uri)
+    assert [(c.name, c.type.name) for c in info.signature.inputs.inputs] == [("x1", "double"), ("x2", "double")]
+    assert [c.name for c in info.signature.outputs.inputs] == ["probability", "label"]
+    example = mlflow.models.Model.load(model_uri).load_input_example(mlflow.artifacts.download_artifacts(model_uri))
+    assert list(example.columns) == ["x1", "x2"] and len(example) == 5  # raw test rows: what a user sends
+
+
 def test_make_serve_prints_where_it_serves_and_answers_ping(moons):
     _, _, url, log = moons
     assert requests.get(f"{url}/ping", timeout=10).status_code == 200
