@@ -99,7 +99,7 @@ def predict_file(model_uri: str, input_path: str, output_path: str, sep: str = "
     """
     file = csv_reader.checked_file(input_path, "input")
     output = _output_path(output_path, file)
-    sep = "\t" if sep == "\\t" else sep
+    sep = csv_reader.delimiter(sep)
     try:
         columns = [str(c) for c in pd.read_csv(file, sep=sep, nrows=0).columns]
     except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:

@@ -84,6 +84,13 @@ def model_name(cfg: DictConfig, key: str) -> None:
         raise ConfigError(f"{key} must name a registered model (a non-empty text without '/' or ':'); got {name!r}")
 
 
+def _delimiter(cfg: DictConfig, key: str) -> None:
+    """``key`` is a CSV delimiter: one character, or ``\\t`` for a tab."""
+    sep = OmegaConf.select(cfg, key)
+    if len(sep) != 1 and sep != "\\t":
+        raise ConfigError(f"{key} must be one character (',', ';', '|', or '\\\\t' for a tab); got {sep!r}")
+
+
 def validate_objective(cfg: DictConfig) -> None:
     """``objective`` must name a score every run records (checked before any training)."""
     if cfg.objective not in OBJECTIVES:
@@ -138,8 +145,7 @@ def validate_predict(cfg: DictConfig) -> None:
     for key in ("input", "output"):
         if not cfg[key]:
             raise ConfigError(f'{key}: not set; make predict ARGS="input=<file.csv> output=<predictions.csv>"')
-    if len(cfg.sep) != 1 and cfg.sep != "\\t":
-        raise ConfigError(f"sep must be one character (',', ';', '|', or '\\\\t' for a tab); got {cfg.sep!r}")
+    _delimiter(cfg, "sep")
     _whole_number(cfg, "chunk_rows", 1, 10**8)
     model_name(cfg, "name")
 
@@ -275,7 +281,7 @@ def validate(cfg: DictConfig) -> None:
         _whole_number(cfg, "dataset.max_classes", 2, 10**6)
     _experiment_name(cfg)
     model_name(cfg, "registry.name")
-    if cfg.dataset.name == "csv" and (len(cfg.dataset.sep) != 1 and cfg.dataset.sep != "\\t"):
-        raise ConfigError(f"dataset.sep must be one character (',', ';', '|', or '\\\\t' for a tab); got {cfg.dataset.sep!r}")
+    if cfg.dataset.name == "csv":
+        _delimiter(cfg, "dataset.sep")
     if cfg.task == "gradient_check" and cfg.gradient_check is None:
         raise ConfigError("task=gradient_check needs a gradient_check section (see experiment=exercise1)")

@@ -75,6 +75,11 @@ def _feature_list(file: Path, columns, target: str, features) -> list[str]:
     return chosen
 
 
+def delimiter(sep: str) -> str:
+    """The delimiter a config's ``sep`` names: itself, or a tab for ``\\t`` (a tab is hard to type in YAML)."""
+    return "\t" if sep == "\\t" else sep
+
+
 def checked_file(path: str, key: str) -> Path:
     """``path`` (``~`` expanded) if it is a readable file and not a compressed one named ``.csv``.
 
@@ -160,7 +165,7 @@ def read(path: str, target: str, features, sep: str = ",", max_classes: int = 50
     """
     file = checked_file(path, "dataset.path")
     try:
-        frame = pd.read_csv(file, sep="\t" if sep == "\\t" else sep)
+        frame = pd.read_csv(file, sep=delimiter(sep))
     except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
         # EmptyDataError is a ValueError; OSError covers permissions and unreadable media
         raise ConfigError(f"dataset.path: cannot read {str(file)!r} as CSV: {error}") from None
