@@ -53,6 +53,13 @@ def test_cross_entropy_is_finite_for_any_logit_where_the_clipped_form_is_not_exa
     assert binary_cross_entropy([0], [100.0]) == pytest.approx(100.0, rel=1e-15)
 
 
+def test_cross_entropy_of_examples_all_right_by_about_709_is_their_tiny_mean_without_underflow():
+    # each loss is subnormal (about e^-709); their mean too, and no floating-point flag is raised
+    # (a case hypothesis found: the mean's division raised 'underflow')
+    loss = binary_cross_entropy([0, 0], np.array([-709.0, -710.0]))
+    assert loss == pytest.approx((math.exp(-709.0) + math.exp(-710.0)) / 2, rel=1e-12)
+
+
 def test_cross_entropy_matches_the_probability_form_where_that_is_well_conditioned():
     rng = np.random.default_rng(0)
     z = rng.uniform(-10, 10, 1000)
