@@ -15,7 +15,7 @@ PARALLEL_KEY = $(if $(filter slurm submitit_slurm,$(LAUNCHER)),array_parallelism
 MLRUNS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup browser database lock run sweep ui server report promote serve predict test test-fast bench clean
+.PHONY: help setup browser database slurm lock run sweep ui server report promote serve predict test test-fast bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,6 +37,12 @@ database: ## Debian's PostgreSQL server, for the tracking-server tests over Post
 	@ls /usr/lib/postgresql/*/bin/initdb /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || \
 	  { command -v initdb && command -v pg_ctl; } >/dev/null || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
+# The tests start a single-node cluster of their own from these binaries (tests/cluster/); nothing
+# is configured or started system-wide.
+slurm: ## Debian's slurm-wlm and munge, for the sweep tests through a real SLURM scheduler (apt-get, once)
+	@command -v slurmctld >/dev/null && command -v slurmd >/dev/null && command -v sbatch >/dev/null && command -v munged >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge >/dev/null; }
 
 lock: ## Re-resolve requirements.in into requirements.lock (needs the package index)
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
@@ -69,13 +75,13 @@ serve: setup ## Serve the champion model over REST on 127.0.0.1:5001 (PORT=, ARG
 predict: setup ## Score a CSV with the champion model (ARGS="input=new.csv output=predictions.csv", model=<URI>)
 	$(PY) pipelines/predict.py $(ARGS)
 
-test: setup browser database ## Run the whole test suite, slow, browser and PostgreSQL tests included (what CI runs)
+test: setup browser database slurm ## Run the whole test suite, slow, browser, PostgreSQL and SLURM tests included (what CI runs)
 	$(PY) -m pytest $(ARGS)
 
 test-fast: setup ## Run the tests not marked slow
 	$(PY) -m pytest -m "not slow" $(ARGS)
 
-bench: setup ## Benchmarks: core vs scikit-learn, figure render times, pipeline costs, large data, tracking server (exit 1 if a target is missed)
+bench: setup slurm ## Benchmarks: core vs scikit-learn, figure render times, pipeline costs, large data, tracking server, SLURM vs joblib (exit 1 if a target is missed)
 	$(PY) pipelines/bench.py $(ARGS)
 
 clean: ## Remove caches and Hydra outputs; keeps mlruns/ unless MLRUNS=1, and .venv

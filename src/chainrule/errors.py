@@ -1,4 +1,4 @@
-"""The two errors the whole pipeline raises on purpose: bad settings, and a trial that diverged.
+"""The errors the whole pipeline raises on purpose: bad settings, a trial that diverged, a stopped job.
 
 Both are Hydra's ``CompactHydraException``: when a sweep's job fails with one, Hydra prints the
 message alone, without a traceback. (That is why importing this module imports Hydra.)
@@ -22,3 +22,12 @@ class DivergedTrial(CompactHydraException):
 
 class StoreError(ConfigError):
     """The tracking store cannot be opened or written to (unknown kind, unreachable, read-only, full)."""
+
+
+class JobInterrupted(CompactHydraException):
+    """A sweep's job in a process of its own (submitit, SLURM) was stopped by a signal; its run ended KILLED.
+
+    Raised instead of the KeyboardInterrupt the signal became: submitit writes a job's result, and
+    Hydra tells the sweep's callback that the job failed, only for an Exception. Without a result,
+    the launching process would wait for the scheduler's accounting to learn that the job ended.
+    """

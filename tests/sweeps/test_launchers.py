@@ -17,7 +17,7 @@ from chainrule.sweeps.launchers import BLAS_THREADS, Launcher, limit_blas_thread
 from chainrule.tracking import PARENT_RUN_ENV
 from tests.conftest import ROOT, artifact_paths, compose_with_hydra, env_for_make, sitecustomize_env
 
-from tests.reliability.conftest import launch, running_runs, wait_for  # noqa: F401  (launch: a fixture)
+from tests.reliability.conftest import assert_refused_in_one_line, launch, running_runs, wait_for  # noqa: F401  (launch: a fixture)
 from tests.reliability.test_faults import LONG
 
 
@@ -327,3 +327,11 @@ def test_one_place_says_what_each_launcher_is_and_how_its_figures_are_drawn(tmp_
 def test_only_optuna_searches():
     assert searches(compose_with_hydra("sweep=lr_optuna").hydra)
     assert not searches(compose_with_hydra("sweep=lr_grid").hydra) and not searches(compose_with_hydra().hydra)
+
+
+def test_a_slurm_sweep_where_there_is_no_sbatch_stops_in_one_line_before_anything_is_created(store, tmp_path):
+    no_slurm = tmp_path / "bin"  # a PATH without sbatch (or anything else: the refusal needs nothing)
+    no_slurm.mkdir()
+    result = store.train("-m", "hydra/launcher=slurm", "train.lr=0.1,0.5", check=False, env_extra={"PATH": str(no_slurm)})
+    assert_refused_in_one_line(result, "hydra/launcher=slurm (LAUNCHER=slurm) submits the jobs with sbatch, which is "
+                                       "not on PATH", store=store)

@@ -4,8 +4,8 @@
   staying RUNNING — the one call at the top of an entry point (and of a sweep's job process);
 - :func:`importing`: the garbage collector off while the heavy imports run, then tuned for a
   batch process over a large heap — around the imports, wherever they happen;
-- :func:`identity`: this process's host, pid and start time, recorded on every run so that a
-  later start can tell a run whose process died (SIGKILL, a crash) from one still going.
+- :func:`identity`: this process's host, pid and start time (and SLURM job), recorded on every run so
+  that a later start can tell a run whose process died (SIGKILL, a crash) from one still going.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ interrupted: str | None = None
 """The signal that interrupted this process ("SIGINT", "SIGTERM"), or None."""
 
 
-def setup(*, repeats: bool = True) -> None:
-    """Set up this process for chainrule: SIGINT and SIGTERM raise KeyboardInterrupt (:func:`stop_on_signals`)."""
-    stop_on_signals(repeats=repeats)
+def setup(*, repeats: bool = True, also: tuple[signal.Signals, ...] = ()) -> None:
+    """Set up this process for chainrule: SIGINT, SIGTERM (and ``also``) raise KeyboardInterrupt (:func:`stop_on_signals`)."""
+    stop_on_signals(repeats=repeats, also=also)
 
 
 @contextlib.contextmanager
@@ -79,8 +79,8 @@ def _interrupt(signum, frame, repeats: bool = True):
     raise KeyboardInterrupt(f"interrupted by {interrupted}")
 
 
-def stop_on_signals(repeats: bool = True) -> None:
-    """Turn SIGINT and SIGTERM into KeyboardInterrupt, remembering which one arrived.
+def stop_on_signals(repeats: bool = True, also: tuple[signal.Signals, ...] = ()) -> None:
+    """Turn SIGINT and SIGTERM (and the signals ``also`` names) into KeyboardInterrupt, remembering which one arrived.
 
     Python's default SIGTERM ends the process on the spot: no ``finally``, no ``atexit``,
     and MLflow runs left RUNNING. As an exception it unwinds like Ctrl-C: the run in
@@ -93,10 +93,13 @@ def stop_on_signals(repeats: bool = True) -> None:
         short the closing of the run. For a sweep's worker process, which may get a signal
         twice: from the terminal (Ctrl-C reaches the whole process group) and passed on by
         the launching process. Interactive processes keep True: a second Ctrl-C still stops them.
+    also : tuple of signal.Signals
+        Further signals that stop the process the same way (a SLURM job's warning before its
+        time limit: :attr:`chainrule.sweeps.launchers.Launcher.stop_signals`).
     """
     handler = _interrupt if repeats else functools.partial(_interrupt, repeats=False)
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
+    for signum in (signal.SIGINT, signal.SIGTERM, *also):
+        signal.signal(signum, handler)
 
 
 def _start_ticks(pid: int) -> str | None:
@@ -108,11 +111,21 @@ def _start_ticks(pid: int) -> str | None:
     return stat.rsplit(")", 1)[1].split()[19]  # field 22, counted after the command name
 
 
+def slurm_job() -> str | None:
+    """The SLURM job this process runs in, as ``squeue`` and ``scancel`` name it (``<array job>_<task>``
+    for a task of a job array), or None outside SLURM."""
+    array, task = os.environ.get("SLURM_ARRAY_JOB_ID"), os.environ.get("SLURM_ARRAY_TASK_ID")
+    return f"{array}_{task}" if array and task else os.environ.get("SLURM_JOB_ID")
+
+
 def identity() -> dict[str, str]:
-    """Tags naming this process: host, pid and (on Linux) its start time."""
+    """Tags naming this process: host, pid, (on Linux) its start time, and its SLURM job if it has one
+    (so that a run on a cluster can be found in ``squeue``, or cancelled)."""
     tags = {"chainrule.host": socket.gethostname(), "chainrule.pid": str(os.getpid())}
     if (start := _start_ticks(os.getpid())) is not None:
         tags["chainrule.pid_start"] = start
+    if (job := slurm_job()) is not None:
+        tags["chainrule.slurm_job"] = job
     return tags
 
 

@@ -85,6 +85,7 @@ class MlflowSweep(Callback):
     def start(self, config: DictConfig) -> None:
         """Ready the store, create the parent run and set up how the jobs run."""
         validate_objective(config)  # before any job trains: every one would fail at its end
+        Launcher.of(config.hydra).check_available()
         model_name(config, "registry.name")
         launchers.limit_blas_threads(config)  # before any job process starts
         launchers.preload_workers(config)
@@ -141,7 +142,8 @@ class MlflowSweep(Callback):
         elif launcher.through_submitit:
             # submitit's job process ignores SIGTERM (it waits for SLURM's USR2 instead), but
             # scancel, a time limit or a preemption send SIGTERM, then SIGKILL: end the run KILLED.
-            process.setup()
+            # SLURM's USR2 before the time limit ends it KILLED too (Launcher.stop_signals).
+            process.setup(also=launcher.stop_signals)
 
     def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs) -> None:
         # A job that failed before its MLflow run existed (bad settings, unreadable data) is only

@@ -11,9 +11,10 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from chainrule.errors import ConfigError, DivergedTrial
+from chainrule.errors import ConfigError, DivergedTrial, JobInterrupted
 from chainrule.experiment.run import run
-from chainrule.sweeps.launchers import searches
+from chainrule.runtime import process
+from chainrule.sweeps.launchers import Launcher, searches, why_stopped
 
 log = logging.getLogger("chainrule")
 
@@ -23,11 +24,17 @@ def run_job(cfg: DictConfig, project_root: Path) -> float:
 
     A bad setting ends a single run with its message and exit 2 (no traceback); in a sweep it
     fails this job only, and the others run. A diverged run is NaN to a grid, and a failed trial
-    to a search (Optuna must not take NaN for a result).
+    to a search (Optuna must not take NaN for a result). A job of its own process (submitit,
+    SLURM) that a signal stopped raises :class:`chainrule.errors.JobInterrupted`, saying why.
     """
     hydra = HydraConfig.get()
     try:
         objective = run(cfg, project_root, list(hydra.overrides.task))
+    except KeyboardInterrupt:
+        launcher = Launcher.of(hydra)
+        if hydra.mode != RunMode.MULTIRUN or not launcher.through_submitit or process.interrupted is None:
+            raise
+        raise JobInterrupted(why_stopped(launcher, process.interrupted)) from None
     except ConfigError as error:
         log.error("configuration error: %s", error)
         if hydra.mode == RunMode.RUN:

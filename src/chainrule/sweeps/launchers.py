@@ -16,8 +16,14 @@ from __future__ import annotations
 
 import enum
 import os
+import shutil
+import signal
+import subprocess
 
 from omegaconf import DictConfig
+
+from chainrule.errors import ConfigError
+from chainrule.runtime import process
 
 
 class Launcher(enum.Enum):
@@ -56,6 +62,61 @@ class Launcher(enum.Enum):
         own processes draw their figures in place, as do submitit sweeps' launching processes.
         """
         return {Launcher.BASIC: "fork", Launcher.JOBLIB: "forkserver"}.get(self)
+
+    @property
+    def stop_signals(self) -> tuple[signal.Signals, ...]:
+        """Signals, besides SIGINT and SIGTERM, that end a job's run KILLED with its history so far.
+
+        For SLURM, the signal submitit asks the scheduler to send ``signal_delay_s`` seconds before
+        a job's time limit, and at a preemption (``--signal=USR2@…``). submitit's own handler would
+        raise an error in the middle of training (a FAILED run, its history cut), or requeue the job:
+        Hydra's job is "checkpointable", but only by running it again from the start, as a second
+        run. A stopped job is not requeued here: the sweep reports it (:func:`why_stopped`).
+        """
+        if self is not Launcher.SLURM:
+            return ()
+        return (signal.Signals[f"SIG{os.environ.get('SUBMITIT_PREEMPT_SIGNAL', 'USR2')}"],)
+
+    def check_available(self) -> None:
+        """ConfigError if this launcher cannot submit from here (SLURM without ``sbatch`` on PATH):
+        before the sweep creates anything, rather than a traceback after its parent run exists."""
+        if self is Launcher.SLURM and shutil.which("sbatch") is None:
+            raise ConfigError("hydra/launcher=slurm (LAUNCHER=slurm) submits the jobs with sbatch, which is not "
+                              "on PATH: run the sweep on a SLURM login node, or on this machine with JOBS=2 (joblib)")
+
+
+def why_stopped(launcher: Launcher, signal_name: str) -> str:
+    """What stopped a job by a signal, in the words of the line the parent run keeps for it.
+
+    A SLURM job asks the scheduler (``scontrol``): scancel, a time limit and a preemption all send
+    SIGTERM, and the job is then COMPLETING, with reason ``TimeLimit`` at a time limit; SIGUSR2
+    before the limit is SLURM's warning (:attr:`Launcher.stop_signals`).
+    """
+    if launcher is not Launcher.SLURM or (job := process.slurm_job()) is None:
+        return f"stopped by {signal_name}"
+    state, reason = _slurm_state(job)
+    if state == "TIMEOUT" or reason == "TimeLimit":
+        why = "it passed its time limit (hydra.launcher.timeout_min)"
+    elif state == "PREEMPTED" or reason.startswith("Preempt"):
+        why = "it was preempted"
+    elif signal_name == "SIGTERM" and state in ("CANCELLED", "COMPLETING"):
+        why = "it was cancelled (scancel)"  # ending, with no time limit or preemption behind it
+    elif signal_name in {s.name for s in launcher.stop_signals}:
+        why = "SLURM's warning that its time limit (hydra.launcher.timeout_min) is near, or a preemption"
+    else:
+        why = "SLURM does not say why"
+    return f"SLURM job {job} stopped by {signal_name}: {why} (job state {state or 'unknown'})"
+
+
+def _slurm_state(job: str) -> tuple[str, str]:
+    """A job's state and reason as slurmctld has them now (``COMPLETING``, ``TimeLimit``…); empty if it cannot say."""
+    try:
+        shown = subprocess.run(["scontrol", "--oneliner", "show", "job", job], capture_output=True, text=True,
+                               timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return "", ""
+    fields = dict(field.split("=", 1) for field in shown.stdout.split() if "=" in field)
+    return fields.get("JobState", ""), fields.get("Reason", "")
 
 
 def searches(hydra: DictConfig) -> bool:
