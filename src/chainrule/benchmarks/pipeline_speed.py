@@ -80,10 +80,12 @@ def views_cost(project_root: Path, views_off: list[str], repeats: int) -> list[d
     ]
 
 
-def sweep_times(project_root: Path, folder: Path, overrides: list[str], uri: str | None = None) -> tuple[float, float, int]:
+def sweep_times(project_root: Path, folder: Path, overrides: list[str], uri: str | None = None,
+                env_extra: dict[str, str] | None = None) -> tuple[float, float, int]:
     """Wall time, Σ pure training time and number of runs of one sweep run in ``folder``.
 
-    The runs go to ``uri`` (a tracking server, say), by default to ``folder``'s own SQLite store.
+    The runs go to ``uri`` (a tracking server, say), by default to ``folder``'s own SQLite store;
+    ``env_extra`` is added to the sweep's environment (``SLURM_CONF``, say).
     """
     uri = uri or _uri(folder)
     # Listing the runs of a store not created yet would create it, outside the timed sweep.
@@ -93,7 +95,7 @@ def sweep_times(project_root: Path, folder: Path, overrides: list[str], uri: str
         sys.executable, str(project_root / "pipelines" / "train.py"), "-m", *overrides, "progress=0",
         f"hydra.sweep.dir={folder / 'multirun'}",
     ]
-    wall = _timed(command, folder, _env(uri))
+    wall = _timed(command, folder, _env(uri) | (env_extra or {}))
     children = [r for r in _child_runs(MlflowClient(uri)) if r.info.run_id not in before]
     return wall, sum(r.data.metrics["time/train_seconds"] for r in children), len(children)
 

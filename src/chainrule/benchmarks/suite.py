@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from chainrule.benchmarks import batch_predictions, core_speed, figure_speed, large_data, pipeline_speed, server_speed
+from chainrule.benchmarks import (batch_predictions, core_speed, figure_speed, large_data, pipeline_speed, server_speed,
+                                  slurm_sweep)
 
 
 def run(cfg: DictConfig, project_root: Path) -> bool:
@@ -36,6 +37,11 @@ def run(cfg: DictConfig, project_root: Path) -> bool:
         s = cfg.server
         table = pipeline_speed.table(server_speed.server_overhead(project_root, list(s.sweep), s.repeats, s.max_ratio))
         met &= _show("Tracking server vs embedded store: per-run overhead of the same sweep, alternating (subprocesses)", table)
+    if "slurm_sweep" in cfg.sections:
+        s = cfg.slurm_sweep
+        table = pipeline_speed.table(slurm_sweep.slurm_overhead(project_root, list(s.sweep), s.jobs, s.repeats))
+        met &= _show("SLURM vs joblib: the same sweep through a throw-away single-node cluster, alternating (subprocesses)",
+                     table, "reported, no target: what the scheduler adds per job")
     return met
 
 
