@@ -26,6 +26,7 @@ log = logging.getLogger("chainrule")
 TASKS = ("train", "gradient_check")
 SEED_RANGE = (0, 2**32 - 1)  # scikit-learn's random_state takes no more (NumPy's generators take any)
 DTYPES = ("float32", "float64")
+PERMISSIONS = ("READ", "EDIT", "MANAGE", "NO_PERMISSIONS")  # MLflow's basic-auth levels on an experiment
 SYNTHETIC = ("moons", "circles", "xor", "blobs", "spiral")
 MULTICLASS_SYNTHETIC = ("blobs", "spiral")
 
@@ -112,6 +113,9 @@ def validate_server(cfg: DictConfig) -> None:
     validate_port(cfg)
     if cfg.workers is not None:
         _whole_number(cfg, "workers", 1, 256)
+    _choice(cfg, "default_permission", PERMISSIONS)
+    if not cfg.admin_username.strip():
+        raise ConfigError("admin_username must name the admin's account (a non-empty text); got ''")
 
 
 def validate_ui(cfg: DictConfig) -> None:
@@ -148,6 +152,35 @@ def validate_predict(cfg: DictConfig) -> None:
     _delimiter(cfg, "sep")
     _whole_number(cfg, "chunk_rows", 1, 10**8)
     model_name(cfg, "name")
+
+
+def _server_uri(cfg: DictConfig, command: str) -> None:
+    uri = cfg.tracking.uri
+    if not (uri or "").startswith(("http://", "https://")):
+        raise ConfigError(f"{command} talks to a tracking server (make server ARGS=\"auth=true\"): export "
+                          f"MLFLOW_TRACKING_URI=http://host:port or pass tracking.uri=http://…; got {uri!r}")
+
+
+def validate_user(cfg: DictConfig) -> None:
+    """``make user``'s settings, ``tracking.uri`` resolved already."""
+    _unknown_keys(cfg)
+    if not isinstance(cfg.name, str) or not cfg.name.strip():
+        raise ConfigError('name: which account to create? make user ARGS="name=<user>" (its password from '
+                          "$CHAINRULE_USER_PASSWORD, or asked for)")
+    _server_uri(cfg, "make user")
+
+
+def validate_grant(cfg: DictConfig) -> None:
+    """``make grant``'s settings, ``tracking.uri`` resolved already."""
+    _unknown_keys(cfg)
+    if not isinstance(cfg.user, str) or not cfg.user.strip():
+        raise ConfigError('user: whose permission? make grant ARGS="user=<user> experiment=chainrule permission=EDIT"')
+    if cfg.permission not in PERMISSIONS:
+        raise ConfigError(f"permission must be one of {', '.join(PERMISSIONS)} (READ: see runs; EDIT: log them too; "
+                          f"MANAGE: also grant others); got {cfg.permission!r}")
+    if not isinstance(cfg.experiment, str) or not cfg.experiment.strip():
+        raise ConfigError(f"experiment must name an MLflow experiment (a non-empty text); got {cfg.experiment!r}")
+    _server_uri(cfg, "make grant")
 
 
 def validate_report(cfg: DictConfig) -> None:
