@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from chainrule.errors import ConfigError
-from chainrule.experiment import checks, schemas
+from chainrule.experiment import account_checks, schemas
 from chainrule.runtime import cli
 from chainrule.tracking import accounts
 
@@ -17,7 +17,7 @@ def main(argv: list[str]) -> None:
     try:
         cfg = cli.compose(PROJECT_ROOT / "conf", "grant", argv, values=("experiment",))
         cfg.tracking.uri = cfg.tracking.uri or os.environ.get("MLFLOW_TRACKING_URI")
-        checks.validate_grant(cfg)
+        account_checks.validate_grant(cfg)
         experiment_id = accounts.grant(cfg.tracking.uri, cfg.user, cfg.experiment, cfg.permission)
     except ConfigError as error:
         print(f"grant: {error}", file=sys.stderr)

@@ -214,6 +214,8 @@ def test_make_user_and_make_grant_refuse_in_one_line(server):
     if server.backend != "sqlite":
         pytest.skip("the accounts' refusals do not depend on the server's backend")
     admin = clean_env(MLFLOW_TRACKING_URI=server.uri, MLFLOW_AUTH_ADMIN_PASSWORD=ADMIN)
+    assert_one_line(entry_point("grant", "user=reader", "permission=WRITE", env=admin),
+                    "permission must be one of READ, EDIT, MANAGE, NO_PERMISSIONS", "got 'WRITE'")
     assert_one_line(entry_point("grant", "user=nobody", "permission=READ", env=admin),
                     "no user 'nobody'", 'make user ARGS="name=nobody"')
     assert_one_line(entry_point("grant", "user=reader", "experiment=nope", "permission=READ", env=admin),

@@ -93,7 +93,7 @@ def user_database(backend: str) -> tuple[str, dict[str, str]]:
     if postgres.is_postgresql(backend):
         url = make_url(backend)
         env = {"PGPASSWORD": url.password} if url.password else {}
-        return url.set(password=None).render_as_string(hide_password=False), env
+        return url._replace(password=None).render_as_string(hide_password=False), env  # set() takes None as "keep"
     raise ConfigError(f"auth=true keeps its users beside the backend store, which must be SQLite or PostgreSQL; "
                       f"got {masked(backend)}")
 
