@@ -145,7 +145,7 @@ def open_store(uri: str) -> MlflowClient:
             postgres.check_database(uri, setting="tracking.uri")  # one line in seconds; MLflow retries for minutes
         elif uri.startswith(("http://", "https://")):
             check_server(uri)
-            access.check_credentials(uri)  # a wrong password: one line now, not after the data is read
+            access.check_credentials(uri)  # a wrong password: one line before any run exists, not a traceback later
         try:
             return MlflowClient(uri)
         except MlflowException as error:  # a URI MLflow has no store for
