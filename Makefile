@@ -15,7 +15,7 @@ PARALLEL_KEY = $(if $(filter slurm submitit_slurm,$(LAUNCHER)),array_parallelism
 MLRUNS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup browser database slurm lock run sweep ui server report promote serve predict test test-fast bench clean
+.PHONY: help setup browser database slurm lock run sweep ui server user grant report promote serve predict test test-fast bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -60,8 +60,14 @@ sweep: setup ## The seed's learning-rate grid x {logistic, mlp} as a Hydra multi
 ui: setup ## The MLflow UI on 127.0.0.1:5000 over mlruns/ (PORT=5002 to change; Ctrl-C stops)
 	$(PY) pipelines/ui.py $(if $(PORT),port=$(PORT)) $(ARGS)
 
-server: setup ## MLflow's tracking server on 127.0.0.1:5050 (SQLite under mlruns/server/, or ARGS="backend_store_uri=postgresql://..."); prints the URI to export
+server: setup ## MLflow's tracking server on 127.0.0.1:5050 (SQLite under mlruns/server/, or ARGS="backend_store_uri=postgresql://..."; ARGS="auth=true": users and passwords); prints the URI to export
 	$(PY) pipelines/server.py $(ARGS)
+
+user: setup ## On a server with users (auth=true): a new account, ARGS="name=alice" (password from $$CHAINRULE_USER_PASSWORD or asked)
+	$(PY) pipelines/user.py $(ARGS)
+
+grant: setup ## On a server with users: ARGS="user=alice experiment=chainrule permission=READ|EDIT|MANAGE|NO_PERMISSIONS"
+	$(PY) pipelines/grant.py $(ARGS)
 
 report: setup ## Table of the latest sweep's runs, best first; Markdown + CSV in reports/ (ARGS="metric=...")
 	$(PY) pipelines/report.py $(ARGS)

@@ -1,6 +1,7 @@
 """One experiment run, from a composed config to its scores: what a ``make run`` does.
 
-- :mod:`.schemas`, :mod:`.checks` — the config's schemas (for Hydra) and the checks Hydra cannot do;
+- :mod:`.schemas`, :mod:`.checks` — the config's schemas (for Hydra) and the checks Hydra cannot do
+  (:mod:`.account_checks`: those of ``make user`` and ``make grant``);
 - :mod:`.data` (with :mod:`.csv_reader`) — load, split, scale; the target never among the features;
 - :mod:`.factory` — the core model a config describes;
 - :mod:`.metrics` — scikit-learn's scores per split;

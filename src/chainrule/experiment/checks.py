@@ -26,6 +26,7 @@ log = logging.getLogger("chainrule")
 TASKS = ("train", "gradient_check")
 SEED_RANGE = (0, 2**32 - 1)  # scikit-learn's random_state takes no more (NumPy's generators take any)
 DTYPES = ("float32", "float64")
+PERMISSIONS = ("READ", "EDIT", "MANAGE", "NO_PERMISSIONS")  # MLflow's basic-auth levels on an experiment
 SYNTHETIC = ("moons", "circles", "xor", "blobs", "spiral")
 MULTICLASS_SYNTHETIC = ("blobs", "spiral")
 
@@ -112,6 +113,9 @@ def validate_server(cfg: DictConfig) -> None:
     validate_port(cfg)
     if cfg.workers is not None:
         _whole_number(cfg, "workers", 1, 256)
+    _choice(cfg, "default_permission", PERMISSIONS)
+    if not cfg.admin_username.strip():
+        raise ConfigError("admin_username must name the admin's account (a non-empty text); got ''")
 
 
 def validate_ui(cfg: DictConfig) -> None:

@@ -125,7 +125,7 @@ def _record(cfg: DictConfig, project_root: Path, overrides, not_applying, splits
     if commit := runs.git_commit(project_root):
         tags["mlflow.source.git.commit"] = commit
 
-    with runs.recorded_run(experiment_id, name, tags) as active:
+    with runs.recorded_run(experiment_id, name, tags, cfg.tracking.experiment) as active:
         run_id = active.info.run_id
         log.info("run %s (%s): %s on %s, %d training rows", name, run_id, model, cfg.dataset.name, len(splits.y["train"]))
         params = records.flatten(cfg)

@@ -256,6 +256,28 @@ class ServerConfig:
     backend_store_uri: Optional[str] = None
     artifacts_destination: Optional[str] = None
     workers: Optional[int] = None
+    auth: bool = False
+    admin_username: str = "admin"
+    admin_password_file: Optional[str] = None
+    default_permission: str = "READ"
+
+
+@dataclass
+class UserConfig:
+    """``make user``: a new account on a server with users."""
+
+    name: Optional[str] = None
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+
+
+@dataclass
+class GrantConfig:
+    """``make grant``: a user's permission on one experiment."""
+
+    user: Optional[str] = None
+    experiment: str = "chainrule"
+    permission: Optional[str] = None
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
 
 
 def register() -> None:
@@ -279,4 +301,6 @@ def register() -> None:
     cs.store(name="promote_schema", node=PromoteConfig)
     cs.store(name="serve_schema", node=ServeConfig)
     cs.store(name="predict_schema", node=PredictConfig)
+    cs.store(name="user_schema", node=UserConfig)
+    cs.store(name="grant_schema", node=GrantConfig)
 

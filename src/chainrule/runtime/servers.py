@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -88,7 +88,8 @@ def stop_group(proc: subprocess.Popen) -> None:
 
 @contextmanager
 def tracking_server(project_root: Path, folder: Path, backend_store_uri: str | None = None,
-                    env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+                    env: dict[str, str] | None = None, *, auth_password: str | None = None,
+                    overrides: Sequence[str] = ()) -> Iterator[tuple[str, subprocess.Popen]]:
     """``pipelines/server.py`` (MLflow's tracking server) on a free loopback port, until the block ends.
 
     Parameters
@@ -102,6 +103,13 @@ def tracking_server(project_root: Path, folder: Path, backend_store_uri: str | N
         Another backend, e.g. ``postgresql://…``.
     env : dict, optional
         Variables added to the server's environment.
+    auth_password : str, optional
+        With it, the server has users (``auth=true``): this is the password of its admin
+        (``admin``), handed over in ``$MLFLOW_AUTH_ADMIN_PASSWORD``, never on a command line.
+        Its user database is ``auth.db`` in ``folder`` (SQLite) or the PostgreSQL database.
+    overrides : sequence of str, optional
+        More of ``conf/server.yaml``'s settings (``default_permission=NO_PERMISSIONS``,
+        ``auth=true admin_password_file=…``, ``workers=2``).
 
     Yields
     ------
@@ -115,14 +123,16 @@ def tracking_server(project_root: Path, folder: Path, backend_store_uri: str | N
     command = [
         sys.executable, str(project_root / "pipelines" / "server.py"), f"port={port}",
         f"backend_store_uri={backend}", f"artifacts_destination={folder / 'artifacts'}",
+        *(["auth=true"] if auth_password is not None else []), *overrides,
     ]
+    added = (env or {}) | ({"MLFLOW_AUTH_ADMIN_PASSWORD": auth_password} if auth_password is not None else {})
     log = folder / "server.log"
     # Output to a file, not a pipe: nobody reads a pipe while the server runs, and its
     # access log would fill the pipe's buffer and block the server mid-request.
     with open(log, "w") as out:
         # Its own process group, so stop_group ends the workers mlflow server spawns too.
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                                env=os.environ | (env or {}))
+                                env=os.environ | added)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, proc, log=log)

@@ -93,7 +93,7 @@ class MlflowSweep(Callback):
             from mlflow import MlflowClient
 
             from chainrule.plots import helper
-            from chainrule.tracking import records, store, uris
+            from chainrule.tracking import access, records, store, uris
 
         self.uri = store.resolve_uri(config.tracking.uri, project_root(config))
         self.experiment_id = store.use_store(self.uri, config.tracking.experiment)
@@ -109,11 +109,12 @@ class MlflowSweep(Callback):
             helper.start("fork")  # each run's figures drawn while the next one trains
         overrides = list(config.hydra.overrides.task)
         grid = {str(k): str(v) for k, v in (config.hydra.sweeper.get("params") or {}).items()}
-        run = MlflowClient().create_run(
-            self.experiment_id,
-            run_name=sweep_name(config),
-            tags={"chainrule.role": "sweep", "chainrule.overrides": " ".join(overrides)[:5000]} | process.identity(),
-        )
+        with access.explained(self.uri, config.tracking.experiment):  # a user allowed only to read it: one line
+            run = MlflowClient().create_run(
+                self.experiment_id,
+                run_name=sweep_name(config),
+                tags={"chainrule.role": "sweep", "chainrule.overrides": " ".join(overrides)[:5000]} | process.identity(),
+            )
         self.parent_id = run.info.run_id
         records.log_params(self.parent_id, {f"sweep.{k}": v for k, v in grid.items()})
         os.environ[PARENT_RUN_ENV] = self.parent_id

@@ -13,7 +13,7 @@ import mlflow
 from omegaconf import DictConfig
 
 from chainrule.runtime import process
-from chainrule.tracking import PARENT_RUN_ENV
+from chainrule.tracking import PARENT_RUN_ENV, access
 
 
 def run_name(cfg: DictConfig) -> str:
@@ -41,16 +41,19 @@ def git_commit(project_root: Path) -> str | None:
 
 
 @contextlib.contextmanager
-def recorded_run(experiment_id: str, name: str, tags: dict[str, str]):
+def recorded_run(experiment_id: str, name: str, tags: dict[str, str], experiment_name: str | None = None):
     """An active MLflow run that always ends: FINISHED, FAILED with the error recorded, or KILLED.
 
-    A job started by a sweep (``$CHAINRULE_PARENT_RUN_ID`` set) becomes that run's child.
+    A job started by a sweep (``$CHAINRULE_PARENT_RUN_ID`` set) becomes that run's child. A server
+    that refuses the run (a user allowed only to read ``experiment_name``) raises StoreError: no run
+    exists then, and nothing was trained yet.
     """
     tags = tags | process.identity()  # lets a later start recognise this run if the process dies
     parent = os.environ.get(PARENT_RUN_ENV)
     if parent:
         tags = tags | {"chainrule.sweep": parent}
-    active = mlflow.start_run(experiment_id=experiment_id, run_name=name, tags=tags, parent_run_id=parent)
+    with access.explained(mlflow.get_tracking_uri(), experiment_name or experiment_id):
+        active = mlflow.start_run(experiment_id=experiment_id, run_name=name, tags=tags, parent_run_id=parent)
     try:
         yield active
     except BaseException as error:

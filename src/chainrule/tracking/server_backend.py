@@ -12,7 +12,7 @@ from pathlib import Path
 from omegaconf import DictConfig
 
 from chainrule.errors import ConfigError
-from chainrule.tracking import postgres
+from chainrule.tracking import postgres, server_auth
 from chainrule.tracking.store import open_store, resolve_uri, use_store
 from chainrule.tracking.uris import masked, sqlite_path, ui_url
 
@@ -43,9 +43,10 @@ def server_command(cfg: DictConfig, project_root: Path) -> tuple[list[str], list
 
     The backend URI goes into this process's environment (``MLFLOW_BACKEND_STORE_URI``), not the
     arguments: a database password on a command line is visible to every user of the host (ps)
-    for as long as the server runs.
+    for as long as the server runs. With ``auth``, so does the admin's password (:mod:`.server_auth`).
     """
     folder = project_root / "mlruns" / "server"
+    password = server_auth.admin_password(cfg) if cfg.auth else None  # refused before any store is touched
     backend = prepare(cfg.backend_store_uri or f"sqlite:///{folder / 'mlflow.db'}")
     artifacts = cfg.artifacts_destination or str(folder / "artifacts")
     # SQLite lets one process write at a time: more server processes only wait on each other's
@@ -53,10 +54,14 @@ def server_command(cfg: DictConfig, project_root: Path) -> tuple[list[str], list
     workers = cfg.workers or (1 if backend.startswith("sqlite") else 4)
     os.environ["MLFLOW_BACKEND_STORE_URI"] = backend
     _without_job_runner()
-    arguments = ["server", "--artifacts-destination", artifacts, "--serve-artifacts", "--host", cfg.host,
+    users = server_auth.enable(cfg, backend, password) if cfg.auth else []
+    arguments = ["server", *users, "--artifacts-destination", artifacts, "--serve-artifacts", "--host", cfg.host,
                  "--port", str(cfg.port), "--workers", str(workers)]
     lines = [f"MLflow tracking server for {masked(backend)}, artifacts in {artifacts}",
              f"log to it with:  export MLFLOW_TRACKING_URI=http://{cfg.host}:{cfg.port}"]
+    if cfg.auth:
+        lines.append(f"users and permissions (admin: {cfg.admin_username}): make user / make grant; clients export "
+                     "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD")
     return arguments, lines
 
 

@@ -24,6 +24,7 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from chainrule.errors import StoreError
+from chainrule.tracking import access
 from chainrule.tracking.orphans import reap_orphans
 from chainrule.tracking.uris import artifact_location, default_uri, is_in_memory, masked, sqlite_path
 
@@ -144,6 +145,7 @@ def open_store(uri: str) -> MlflowClient:
             postgres.check_database(uri, setting="tracking.uri")  # one line in seconds; MLflow retries for minutes
         elif uri.startswith(("http://", "https://")):
             check_server(uri)
+            access.check_credentials(uri)  # a wrong password: one line before any run exists, not a traceback later
         try:
             return MlflowClient(uri)
         except MlflowException as error:  # a URI MLflow has no store for
@@ -216,7 +218,8 @@ def use_store(uri: str, experiment: str, first: bool = True) -> str:
     client = open_store(uri)
     if first:
         reap_orphans(client)
-    found = client.get_experiment_by_name(experiment)
+    with access.explained(uri, experiment, doing="read", needs="READ"):  # a server with users
+        found = client.get_experiment_by_name(experiment)
     if found is not None:
         check_not_deleted(found, uri)
         return found.experiment_id
