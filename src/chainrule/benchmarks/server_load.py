@@ -3,7 +3,10 @@ target — the embedded SQLite store, ``make server`` over SQLite, over PostgreS
 one bench run, every run read back and checked (:mod:`.load_checks`) before its times count.
 
 A client's overhead is its wall time (process start to exit) less its pure training time
-(``time/train_seconds``); a batch's is the median over its clients. Points per second are the
+(``time/train_seconds``); a batch's is the median over its clients. With eight clients on a few
+cores most of it is waiting for a core (imports included), alike for every target; the part inside
+the run (its end − start − training: opening the run, params, datasets, model, figures, histories)
+is where the store itself shows. Points per second are the
 metric points read back from the batch's runs over the batch's wall time. Servers start before
 the first batch and stop after the last; their start-up is not timed.
 """
@@ -48,6 +51,7 @@ class Batch:
 
     wall: float
     overheads: list[float]
+    in_run: list[float]
     points: int
     whole: int
     log_problems: list[str]
@@ -69,13 +73,19 @@ def _batch(project_root: Path, folder: Path, uri: str, target: Target, clients: 
         problems += found
     log_problems = load_checks.server_log_problems(server_log.read_text()) if server_log else []
     points = sum(len(client.get_metric_history(r.info.run_id, key)) for r in runs for key in r.data.metrics)
-    return Batch(wall, _overheads(started, runs), points, whole, log_problems, problems)
+    return Batch(wall, _overheads(started, runs), _in_run(runs), points, whole, log_problems, problems)
 
 
 def _overheads(clients: list[Client], runs: list) -> list[float]:
     """Each client's wall time less its run's pure training time."""
     training = {r.data.tags.get("chainrule.pid"): r.data.metrics.get("time/train_seconds") for r in runs}
     return [c.wall - training[str(c.pid)] for c in clients if training.get(str(c.pid)) is not None]
+
+
+def _in_run(runs: list) -> list[float]:
+    """Each ended run's time from its start to its end (MLflow's milliseconds) less its training."""
+    return [(r.info.end_time - r.info.start_time) / 1000 - r.data.metrics["time/train_seconds"]
+            for r in runs if r.info.end_time and "time/train_seconds" in r.data.metrics]
 
 
 @contextlib.contextmanager
@@ -131,30 +141,32 @@ def run(project_root: Path, targets: list[Target], clients: int, repeats: int) -
             for i, (target, (uri, log)) in enumerate(zip(targets, stores)):
                 batches[i].append(_batch(project_root, Path(tmp) / f"batch-{r}-{i}", uri, target, clients,
                                          f"load-{r}", log))
-    reference = _overhead(batches[0])
     rows = [row for target, done in zip(targets, batches)
-            for row in _rows(target, done, clients, None if target is targets[0] else (targets[0].label, reference))]
+            for row in _rows(target, done, clients, None if target is targets[0] else (targets[0].label, batches[0]))]
     return rows, [p for done in batches for b in done for p in b.problems + b.log_problems]
 
 
-def _overhead(done: list[Batch]) -> float:
-    """The median over batches of each batch's median client overhead."""
-    return statistics.median(statistics.median(b.overheads) if b.overheads else float("nan") for b in done)
+def _median(done: list[Batch], measure: str) -> float:
+    """The median over batches of each batch's median of ``measure`` (a list of per-run seconds)."""
+    return statistics.median(statistics.median(getattr(b, measure)) if getattr(b, measure) else float("nan")
+                             for b in done)
 
 
-def _rows(target: Target, done: list[Batch], clients: int, reference: tuple[str, float] | None) -> list[dict]:
-    """One target's rows; ``reference``: the label and overhead per run of the target it is compared to."""
+def _rows(target: Target, done: list[Batch], clients: int, reference: tuple[str, list[Batch]] | None) -> list[dict]:
+    """One target's rows; ``reference``: the label and batches of the target it is compared to."""
     rows = [
         {"measure": f"{target.label}: {clients} clients at once, wall time (median of {len(done)})",
          "seconds": statistics.median(b.wall for b in done), "target": None},
         {"measure": "  metric points per second read back (not seconds)",
          "seconds": statistics.median(b.points / b.wall for b in done), "target": None},
-        {"measure": "  overhead per run (median client: wall - training)", "seconds": _overhead(done), "target": None},
     ]
-    if reference is not None:
-        label, overhead = reference
-        rows.append({"measure": f"  / {label}'s overhead per run (ratio, not seconds)",
-                     "seconds": _overhead(done) / overhead, "target": None})
+    for measure, indent, what in (("overheads", "  ", "overhead per run (median client: wall - training)"),
+                                  ("in_run", "    ", "of which inside the run (median: end - start - training)")):
+        rows.append({"measure": f"{indent}{what}", "seconds": _median(done, measure), "target": None})
+        if reference is not None:
+            label, theirs = reference
+            rows.append({"measure": f"{indent}/ {label}'s (ratio, not seconds)",
+                         "seconds": _median(done, measure) / _median(theirs, measure), "target": None})
     rows.append({"measure": "  runs FINISHED, every point read back (count, fewest of the batches)",
                  "seconds": min(b.whole for b in done), "target": None, "at_least": clients})
     if target.backend != "embedded":
