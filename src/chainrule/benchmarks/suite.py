@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from chainrule.benchmarks import (batch_predictions, core_speed, figure_speed, large_data, pipeline_speed, server_speed,
-                                  slurm_sweep)
+from chainrule.benchmarks import (batch_predictions, core_speed, figure_speed, large_data, pipeline_speed, server_load,
+                                  server_speed, slurm_sweep)
 
 
 def run(cfg: DictConfig, project_root: Path) -> bool:
@@ -37,6 +37,8 @@ def run(cfg: DictConfig, project_root: Path) -> bool:
         s = cfg.server
         table = pipeline_speed.table(server_speed.server_overhead(project_root, list(s.sweep), s.repeats, s.max_ratio))
         met &= _show("Tracking server vs embedded store: per-run overhead of the same sweep, alternating (subprocesses)", table)
+    if "server_load" in cfg.sections:
+        met &= _server_load(cfg.server_load, project_root)
     if "slurm_sweep" in cfg.sections:
         s = cfg.slurm_sweep
         table = pipeline_speed.table(slurm_sweep.slurm_overhead(project_root, list(s.sweep), s.jobs, s.repeats))
@@ -76,3 +78,13 @@ def _batch_predictions(settings: DictConfig, project_root: Path) -> bool:
     note = ("file = the DataFrame pandas.read_csv makes of the whole file, memory_usage(deep=True); "
             "extra includes scoring the target (scikit-learn's import and metrics over every row)")
     return _show(title, table, note)
+
+
+def _server_load(settings: DictConfig, project_root: Path) -> bool:
+    """The server-load section: a batch of clients at once into each target, every run read back."""
+    targets = [server_load.Target(**target) for target in OmegaConf.to_container(settings.targets)]
+    rows, problems = server_load.run(project_root, targets, settings.clients, settings.repeats)
+    title = (f"Tracking server under load: {settings.clients} make run processes at once into each store "
+             "(1,000-step histories, figures, model), every run read back; overhead = client wall - training")
+    shown = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
+    return _show(title, pipeline_speed.table(rows), "\n".join(shown))
