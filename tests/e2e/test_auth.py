@@ -165,12 +165,16 @@ def test_training_without_the_right_password_stops_with_one_line_401(server, use
     assert "iteration" not in result.stdout + result.stderr
 
 
+# What a client does with a 401, and the accounts' refusals, do not depend on the server's backend:
+# over SQLite only (the module's SQLite server, not a second one).
+SQLITE_ONLY = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
+
+
+@SQLITE_ONLY
 @pytest.mark.parametrize("script, args", [
     ("report", []), ("promote", ["run=latest"]), ("predict", ["input=in.csv", "output=out.csv"]),
 ])
 def test_report_promote_and_predict_with_a_wrong_password_stop_with_one_line_401(server, script, args):
-    if server.backend != "sqlite":
-        pytest.skip("what a client does with a 401 does not depend on the server's backend")
     env = clean_env(MLFLOW_TRACKING_USERNAME="editor", MLFLOW_TRACKING_PASSWORD="wrong-password-1")
     result = entry_point(script, f"tracking.uri={server.uri}", *args, env=env)
     assert_one_line(result, "refused user 'editor' (401", "MLFLOW_TRACKING_PASSWORD")
@@ -210,9 +214,8 @@ def test_the_admin_password_is_on_no_command_line_nor_in_the_log_nor_in_the_auth
     assert ("auth.db" in ini.read_text()) == (server.backend == "sqlite")
 
 
+@SQLITE_ONLY
 def test_make_user_and_make_grant_refuse_in_one_line(server):
-    if server.backend != "sqlite":
-        pytest.skip("the accounts' refusals do not depend on the server's backend")
     admin = clean_env(MLFLOW_TRACKING_URI=server.uri, MLFLOW_AUTH_ADMIN_PASSWORD=ADMIN)
     assert_one_line(entry_point("grant", "user=reader", "permission=WRITE", env=admin),
                     "permission must be one of READ, EDIT, MANAGE, NO_PERMISSIONS", "got 'WRITE'")
