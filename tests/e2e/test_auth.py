@@ -83,7 +83,7 @@ def server(request, tmp_path_factory):
     from a private file (PostgreSQL); ``reader`` may read experiment chainrule, ``editor`` edit it."""
     folder = tmp_path_factory.mktemp(f"auth-{request.param}")
     if request.param == "postgresql":
-        backend = request.getfixturevalue("postgres").create_database("mlflow")
+        backend = request.getfixturevalue("postgres").create_database("auth")
         secret = folder / "admin-password"
         secret.write_text(ADMIN + "\n")
         secret.chmod(0o600)
