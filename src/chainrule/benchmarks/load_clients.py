@@ -22,7 +22,7 @@ RUN = ["train.iterations=1000", "figures=sweep", "tracking.log_model=true", "pro
 STEPS = 1000
 # Safe learning rates for the default 2-2-1 network on moons: every client trains to the end (a
 # diverged run logs no model) and each run has a name of its own (the name holds the rate).
-RATES = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4)
+RATES = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45)
 
 
 @dataclass

@@ -14,10 +14,12 @@ the first batch and stop after the last; their start-up is not timed.
 from __future__ import annotations
 
 import contextlib
+import os
 import statistics
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from unittest import mock
 
 from mlflow import MlflowClient
 
@@ -66,6 +68,15 @@ def _batch(project_root: Path, folder: Path, uri: str, target: Target, clients: 
     """Run ``clients`` clients at once into ``uri``, then read every run back."""
     extra = {i: target.client_env for i in range(clients)}
     started, wall = run_clients(project_root, folder, uri, clients, experiment, extra)
+    # read back as the clients logged (a server with users answers anyone else 401); MLflow's
+    # client reads the credentials from the environment at every request
+    with mock.patch.dict(os.environ, target.client_env):
+        return _read_back(uri, experiment, started, wall, server_log)
+
+
+def _read_back(uri: str, experiment: str, started: list[Client], wall: float,
+               server_log: Path | None) -> Batch:
+    """The batch's runs read back and checked, and what it measured."""
     client = MlflowClient(uri)
     runs = load_checks.experiment_runs(client, experiment)
     problems = load_checks.client_problems(started)
