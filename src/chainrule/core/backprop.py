@@ -90,8 +90,9 @@ def forward(net, A, ws) -> np.ndarray:
             inputs = ws.Ha[l][:n]
             g.evaluate(inputs, ws.slopea[l][:n])
             inputs[:, 0] = 1.0
-    if "Wa" in net._blocks:  # K logits per row, bias through the column of ones
-        return np.matmul(inputs, net._blocks["Wa"].T, out=ws.z[:n])
+    if "Wa" in net._blocks:  # K logits per row, bias through the column of ones; Zᵀ = Wa [1, H]ᵀ (ws.z is column-major)
+        np.matmul(net._blocks["Wa"], inputs.T, out=ws.z[:n].T)
+        return ws.z[:n]
     if "bw" in net._blocks:  # logistic regression: z = A [b, w]ᵀ = X w + b
         return np.matmul(A, net._blocks["bw"], out=ws.z[:n])
     z = np.matmul(inputs, net._blocks["w"], out=ws.z[:n])  # eq. 63: z = wᵀ h + b

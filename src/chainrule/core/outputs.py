@@ -80,7 +80,7 @@ def _binary_buffers(ws, n, n_classes, dtype):
 
 
 def _one_hot(y, n_classes, dtype):
-    Y = np.zeros((y.shape[0], n_classes), dtype)
+    Y = np.zeros((y.shape[0], n_classes), dtype, order="F")  # laid out as the logits (_softmax_buffers)
     Y[np.arange(y.shape[0]), y.astype(np.intp)] = 1
     return Y
 
@@ -92,8 +92,12 @@ def _softmax_correct(Z, Y, ws) -> int:
 
 
 def _softmax_buffers(ws, n, n_classes, dtype):
-    ws.z = np.empty((n, n_classes), dtype)
-    ws.E = np.empty((n, n_classes), dtype)  # e^{Z − M}, then δ in place
+    # Column-major (one class after another): the softmax's maxima and sums over a row's K logits
+    # then run as K − 1 elementwise passes over whole columns instead of a short reduction per row,
+    # which halves the loss and δ at K = 10 (≈ 160 → 80 µs per block of 1,016 rows), and the logits'
+    # product Zᵀ = [b | w] [1, H]ᵀ writes a wide (K, n) matrix, faster than a narrow (n, K) one.
+    ws.z = np.empty((n, n_classes), dtype, order="F")
+    ws.E = np.empty((n, n_classes), dtype, order="F")  # e^{Z − M}, then δ in place
     for name in ("mx", "s", "gap", "logs"):
         setattr(ws, name, np.empty(n, dtype))
 

@@ -204,7 +204,7 @@ def fit(
     order = None
     if shuffle and batch_size < n:
         A_batch = np.empty((batch_size, A.shape[1]), model.dtype)
-        T_batch = np.empty((batch_size, *T.shape[1:]), model.dtype)
+        T_batch = np.empty_like(T, shape=(batch_size, *T.shape[1:]))  # laid out as T
         rows, order = np.arange(n), np.empty(n, np.int64)
 
     losses, val_losses, rates, monitored, reason, diverged = [], [], [], [], "", False
@@ -229,7 +229,8 @@ def fit(
                 else:
                     idx = order[start:stop]
                     A_b = np.take(A, idx, axis=0, out=A_batch[: stop - start])
-                    T_b = np.take(T, idx, axis=0, out=T_batch[: stop - start])
+                    # as columns of Tᵀ: np.take copies a T that is not C-contiguous (one-hot is column-major) whole
+                    T_b = np.take(T.T, idx, axis=-1, out=T_batch[: stop - start].T).T
                 batch_loss = model.loss_and_gradient(A_b, T_b, ws, scale, l1, l2)
                 if not math.isfinite(batch_loss):
                     reason = f"loss became non-finite ({batch_loss}) at iteration {iteration}"

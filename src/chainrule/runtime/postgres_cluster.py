@@ -12,11 +12,10 @@ import os
 import pwd
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
-from chainrule.runtime.servers import free_port
+from chainrule.runtime.servers import free_port, throwaway
 
 
 def postgres_bin() -> Path:
@@ -104,20 +103,6 @@ class PostgresCluster:
         return self.uri(name)
 
 
-@contextlib.contextmanager
 def throwaway_postgres(password: str):
-    """A started PostgreSQL cluster in a fresh temp folder, stopped and deleted on exit.
-
-    The folder comes from ``tempfile`` rather than pytest's tmp_path: that one sits under a
-    root-only folder the ``postgres`` user cannot enter, and a unix socket path must stay short.
-    """
-    folder = Path(tempfile.mkdtemp(prefix="chainrule-pg-"))
-    cluster = PostgresCluster(folder, free_port(), password)
-    try:
-        cluster.start()
-        yield cluster
-    finally:
-        try:
-            cluster.stop()
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+    """A started PostgreSQL cluster in a fresh temp folder, stopped and deleted on exit."""
+    return throwaway("chainrule-pg-", lambda folder: PostgresCluster(folder, free_port(), password))

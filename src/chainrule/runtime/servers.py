@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -87,6 +89,27 @@ def stop_group(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
+@contextmanager
+def throwaway(prefix: str, make: Callable[[Path], object]) -> Iterator:
+    """``make(folder)`` over a fresh temp folder, started, yielded, stopped, and the folder deleted.
+
+    For the throw-away PostgreSQL and SLURM clusters: anything with ``start()`` and ``stop()``
+    whose state all lives in ``folder``. The folder comes from ``tempfile`` rather than pytest's
+    tmp_path: that one sits under a root-only folder the ``postgres`` and ``munge`` users cannot
+    enter, and a unix socket's path must stay short.
+    """
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        service = make(folder)
+        try:
+            service.start()
+            yield service
+        finally:  # after a failed start too: what did start must not outlive it
+            service.stop()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def tracking_server(project_root: Path, folder: Path, backend_store_uri: str | None = None,
                     env: dict[str, str] | None = None, *, auth_password: str | None = None,
                     overrides: Sequence[str] = ()) -> Iterator[tuple[str, subprocess.Popen]]:

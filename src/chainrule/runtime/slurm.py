@@ -19,12 +19,11 @@ import pwd
 import shutil
 import socket
 import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from chainrule.runtime.servers import free_port, stop_group
+from chainrule.runtime.servers import free_port, stop_group, throwaway
 
 DAEMONS = ("munged", "slurmctld", "slurmd")
 PARTITION = "chainrule"
@@ -184,7 +183,13 @@ class SlurmCluster:
 
     def stop(self) -> None:
         """Cancel every job, then stop each daemon (slurmd first, munged last; SIGKILL after 20 s).
-        (A job's processes outlive slurmd: they are cancelled first.)"""
+        (A job's processes outlive slurmd: they are cancelled first.)
+
+        Raises
+        ------
+        RuntimeError
+            If a process of the cluster (a daemon, a job step) still runs afterwards.
+        """
         if "slurmctld" in self._daemons and self._daemons["slurmctld"].poll() is None:
             self.run("scancel", f"--partition={self.partition}", check=False)
             with contextlib.suppress(RuntimeError):  # stopped below all the same; the check afterwards tells
@@ -193,6 +198,9 @@ class SlurmCluster:
             proc = self._daemons.pop(name, None)
             if proc is not None:
                 stop_group(proc)
+        left = daemons_of(self.folder)
+        if left:
+            raise RuntimeError(f"processes of the throw-away cluster still run after it stopped: {left}")
 
 
 def daemons_of(folder: Path) -> list[str]:
@@ -206,7 +214,6 @@ def daemons_of(folder: Path) -> list[str]:
     return found
 
 
-@contextlib.contextmanager
 def throwaway_cluster(cpus: int | None = None, kill_wait: int = 5) -> Iterator[SlurmCluster]:
     """A started single-node cluster in a fresh temp folder; stopped, checked gone and deleted on exit.
 
@@ -226,16 +233,4 @@ def throwaway_cluster(cpus: int | None = None, kill_wait: int = 5) -> Iterator[S
     reason = missing_requirement()
     if reason is not None:
         raise RuntimeError(reason)
-    folder = Path(tempfile.mkdtemp(prefix="chainrule-slurm-"))
-    cluster = SlurmCluster(folder, cpus or os.cpu_count() or 1, kill_wait)
-    try:
-        cluster.start()
-        yield cluster
-    finally:
-        try:
-            cluster.stop()
-            left = daemons_of(folder)
-            if left:
-                raise RuntimeError(f"processes of the throw-away cluster still run after it stopped: {left}")
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+    return throwaway("chainrule-slurm-", lambda folder: SlurmCluster(folder, cpus or os.cpu_count() or 1, kill_wait))
