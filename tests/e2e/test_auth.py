@@ -174,8 +174,8 @@ def test_report_promote_and_predict_with_a_wrong_password_stop_with_one_line_401
 
 
 def test_an_edit_user_logs_a_sweep_with_its_parent_children_and_figures(server):
-    # figures=sweep, as the sweep presets draw: every request through a server with users costs a password
-    # check (about 0.13 s here), and the snapshots' dozens of images would be most of this test's time.
+    # figures=sweep, as the sweep presets draw: no snapshot images, each of which is a request and, through
+    # a server with users, a password check (about 0.13 s here; about 10 s of this test saved).
     result = server.train_as("editor", USERS["editor"][0], "-m", "train.lr=0.1,1.0", "figures=sweep", *SMALL)
     assert result.returncode == 0, result.stdout + result.stderr
     runs = server.runs()

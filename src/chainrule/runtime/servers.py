@@ -89,7 +89,6 @@ def stop_group(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
-@contextmanager
 def throwaway(prefix: str, make: Callable[[Path], object]) -> Iterator:
     """``make(folder)`` over a fresh temp folder, started, yielded, stopped, and the folder deleted.
 
@@ -110,6 +109,7 @@ def throwaway(prefix: str, make: Callable[[Path], object]) -> Iterator:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@contextmanager
 def tracking_server(project_root: Path, folder: Path, backend_store_uri: str | None = None,
                     env: dict[str, str] | None = None, *, auth_password: str | None = None,
                     overrides: Sequence[str] = ()) -> Iterator[tuple[str, subprocess.Popen]]:

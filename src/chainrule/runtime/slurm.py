@@ -20,7 +20,6 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 from chainrule.runtime.servers import free_port, stop_group, throwaway
@@ -214,7 +213,7 @@ def daemons_of(folder: Path) -> list[str]:
     return found
 
 
-def throwaway_cluster(cpus: int | None = None, kill_wait: int = 5) -> Iterator[SlurmCluster]:
+def throwaway_cluster(cpus: int | None = None, kill_wait: int = 5) -> contextlib.AbstractContextManager[SlurmCluster]:
     """A started single-node cluster in a fresh temp folder; stopped, checked gone and deleted on exit.
 
     Parameters
