@@ -64,36 +64,44 @@ def _weight_gap(model: MLP, clf) -> float:
     return max(float(np.abs(a - b).max()) for a, b in zip(ours, clf.coefs_ + clf.intercepts_))
 
 
-def epoch_products(model: MLP, n: int, batch_size: int | None, seed: int = 0):
+def epoch_products(model: MLP, n: int, batch_size: int | None, seed: int = 0, rows: int | None = None):
     """A function doing the matrix products of one epoch of ``model`` over ``n`` rows, and nothing else.
 
-    The same shapes as the core's, batch by batch and block by block of rows (``backprop.block_rows``),
-    on random operands: each hidden layer's forward ``[1, H_{l−1}] [b_l | W_l]ᵀ``, the output's
-    logits, its gradient ``δᵀ [1, H_L]``, each hidden layer's gradient ``∂A_lᵀ [1, H_{l−1}]`` and,
+    The same shapes as the core's, batch by batch and block by block of ``rows`` rows (by default
+    the core's own, ``backprop.block_rows``), on random operands: each hidden layer's forward
+    ``[1, H_{l−1}] [b_l | W_l]ᵀ``, the output's logits, its gradient ``δᵀ [1, H_L]`` (``δᵀ H_L``
+    and the vector ``w`` for two classes), each hidden layer's gradient ``∂A_lᵀ [1, H_{l−1}]`` and,
     below the top, ``∂A_l [b_l | W_l]`` towards the layer beneath (eqs. 61–71). What an iteration
     takes beyond these is its elementwise passes and Python: the floor the row's speed-up is bound by.
     """
     rng = np.random.default_rng(seed)
     widths, K = (model.n_features, *model.hidden_widths), 1 if model.n_classes == 2 else model.n_classes
     batch = batch_size or n
-    rows = min(batch, backprop.block_rows(model))
-    lengths = [b.stop - b.start for start in range(0, n, batch)
-               for b in backprop.blocks(min(batch, n - start), rows)]
-    inputs = [rng.standard_normal((rows, 1 + w)).astype(model.dtype) for w in widths]
+    rows = rows or min(batch, backprop.block_rows(model))
+    spans = [slice(start + b.start, start + b.stop) for start in range(0, n, batch)
+             for b in backprop.blocks(min(batch, n - start), rows)]
+    # The design matrix is the whole batch, read block by block as the core reads it; the layers'
+    # buffers are one block each, as the core's workspace.
+    design = rng.standard_normal((n, 1 + widths[0])).astype(model.dtype)
+    inputs = [None] + [rng.standard_normal((rows, 1 + w)).astype(model.dtype) for w in widths[1:]]
     weights = [rng.standard_normal((w, 1 + v)).astype(model.dtype) for v, w in zip(widths, (*widths[1:], K))]
     errors = [rng.standard_normal((rows, w)).astype(model.dtype) for w in (*widths[1:], K)]
     outputs = [np.empty((rows, w), model.dtype) for w in (*widths[1:], K)]
     below = [np.empty((rows, 1 + w), model.dtype) for w in widths]
     grads = [np.empty_like(W) for W in weights]
     top, z = len(weights) - 1, np.empty(rows, model.dtype)
+    last = outputs[top - 1]  # the seed's w reads H_L alone, not beside a column of ones (an MLP: top ≥ 1)
+    w = rng.standard_normal(last.shape[1]).astype(model.dtype)
 
     def products():
-        for r in lengths:
+        for span in spans:
+            r = span.stop - span.start
+            inputs[0] = design[span]
             for l in range(top):  # the hidden layers' forward
                 np.matmul(inputs[l][:r], weights[l].T, out=outputs[l][:r])
             if K == 1:  # the seed's w: z = H w and its gradient δᵀ H, vectors; δ w ⊙ g'(A_L) is elementwise
-                np.matmul(inputs[top][:r], weights[top][0], out=z[:r])
-                np.matmul(z[:r], inputs[top][:r], out=grads[top][0])
+                np.matmul(last[:r], w, out=z[:r])
+                np.matmul(z[:r], last[:r], out=grads[top][0, 1:])
             else:
                 np.matmul(inputs[top][:r], weights[top].T, out=outputs[top][:r])
                 np.matmul(errors[top][:r].T, inputs[top][:r], out=grads[top])
@@ -154,38 +162,27 @@ def matmul_floor(n_samples: int, n_features: int, hidden_width: int, iterations:
                  lr: float, max_ratio: float, seed: int = 0) -> dict:
     """Ours per full-batch iteration over the same iteration's matrix products alone.
 
-    The products of one iteration of the seed's network are the hidden layer's forward
-    ``[1, X] [b1 | W1]ᵀ`` (N×(1+D) by (1+D)×H), the output's ``H1 w`` and ``H1ᵀ δ`` (N×H by H),
-    and the hidden gradient ``g'(A1)ᵀ (δ ⊙ [1, X])`` (H×N by N×(1+D)). The ratio (the target)
-    says how much of an iteration is not BLAS: elementwise passes over N×H memory and Python
-    overhead. The core works through the batch in blocks of ``backprop.block_rows`` rows, so the
-    same products taken block by block are timed too: the floor of what the core itself does.
+    The products of one iteration of the seed's network (:func:`epoch_products`) are the hidden
+    layer's forward ``[1, X] [b1 | W1]ᵀ`` (N×(1+D) by (1+D)×H), the output's ``H1 w`` and ``δᵀ H1``
+    (N×H by H), and the hidden gradient ``g'(A1)ᵀ (δ ⊙ [1, X])`` (H×N by N×(1+D)), timed at the
+    batch's full shape. The ratio (the target) says how much of an iteration is not BLAS:
+    elementwise passes over N×H memory and Python overhead. The core works through the batch in
+    blocks of ``backprop.block_rows`` rows, so the same products taken block by block are timed
+    too: the floor of what the core itself does.
     """
     case = Case("floor", n_samples, n_features, (hidden_width,), iterations)
     X, y = _data(case, seed)
-    rng = np.random.default_rng(seed)
-    A = np.hstack([np.ones((n_samples, 1)), X])
-    W1a, w, d = rng.standard_normal((hidden_width, 1 + n_features)), rng.standard_normal(hidden_width), rng.standard_normal(n_samples)
-    H1, z, gw, G = np.empty((n_samples, hidden_width)), np.empty(n_samples), np.empty(hidden_width), np.empty(W1a.shape)
-    dzA = rng.standard_normal(A.shape)
-
-    def products(rows: int):
-        blocks = list(backprop.blocks(n_samples, rows))
-        for _ in range(iterations):
-            for b in blocks:
-                np.matmul(A[b], W1a.T, out=H1[b])
-                np.matmul(H1[b], w, out=z[b])
-                np.matmul(d[b], H1[b], out=gw)
-                np.matmul(H1[b].T, dzA[b], out=G)
-
+    shapes = MLP(n_features, hidden_width)
+    rows = backprop.block_rows(shapes)
+    full_shape = epoch_products(shapes, n_samples, None, seed, rows=n_samples)
+    in_blocks = epoch_products(shapes, n_samples, None, seed)
     ours, floor, blocked = [], [], []
-    rows = backprop.block_rows(MLP(n_features, hidden_width))
     for _ in range(repeats):
         model = MLP(n_features, hidden_width, "relu", init="he", seed=seed)
-        ours.append(_time(lambda: fit(model, X, y, lr, iterations)))
-        floor.append(_time(lambda: products(n_samples)))
-        blocked.append(_time(lambda: products(rows)))
-    ours_it, floor_it, blocked_it = (min(t) / iterations for t in (ours, floor, blocked))
+        ours.append(_time(lambda: fit(model, X, y, lr, iterations)) / iterations)
+        floor.append(_time(full_shape))
+        blocked.append(_time(in_blocks))
+    ours_it, floor_it, blocked_it = (min(t) for t in (ours, floor, blocked))
     ratio = ours_it / floor_it
     return {
         "case": "limit",
