@@ -62,15 +62,17 @@ def test_the_views_that_apply_are_the_ones_described(compose_config):
     # three weights: no 2-D landscape; the input plane is still (x1, x2)
     assert described("model=logistic", "dataset.features=[x1,x2,'x1*x2']") == ["network", "training"]
     assert described("dataset=digits", "model.hidden_width=8") == ["network"]  # 64 features: no input plane
-    assert described("figures=sweep") == ["network"]
+    assert described("figures=sweep") == []
+    assert described("sweep=width_grid") == ["network"]
 
 
 def test_the_sweep_presets_draw_the_light_views_and_a_single_run_all_of_them(compose_config):
     for preset in ("lr_grid", "width_grid", "depth_grid", "optimizers", "lr_optuna"):
         figures = compose_config(f"sweep={preset}").figures
         assert not figures.over_training and not figures.animation and not figures.neurons, preset
-        assert figures.network and figures.loss_landscape, preset
+        assert figures.loss_landscape, preset
         assert figures.gradient_flow == (preset == "depth_grid"), preset  # where depth is the question
+        assert figures.network == (preset in ("depth_grid", "width_grid")), preset  # where the architecture is
     assert all(compose_config().figures[view] for view in VIEWS)
     assert compose_config("sweep=lr_grid", "figures.over_training=true").figures.over_training
 

@@ -2,10 +2,18 @@
 
 import itertools
 import pickle
+from pathlib import Path
 
 import pytest
+from hydra import initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import ConfigCompositionException
+from hydra.types import RunMode
 from hydra_plugins.chainrule_sweeper import grid_sweeper
 from hydra_plugins.chainrule_sweeper.grid_sweeper import ComposedOnce, covering_jobs
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+CONF = Path(__file__).resolve().parents[2] / "conf"
 
 
 def grid(**values):
@@ -73,3 +81,87 @@ def test_a_bad_value_at_the_end_of_a_grid_stops_the_sweep_before_any_job(store):
     runs = store.runs()
     assert [r.data.tags.get("chainrule.role") for r in runs] == ["sweep"]  # the parent only: no job ran
     assert runs[0].info.status == "FAILED"
+
+
+class HydraLoader:
+    """Hydra's own config loader for conf/, each composition counted."""
+
+    def __init__(self, loader):
+        self.loader, self.composed = loader, []
+        self.repository = loader.repository
+
+    def load_sweep_config(self, master_config, sweep_overrides):
+        self.composed.append(list(sweep_overrides))
+        return self.loader.load_sweep_config(master_config, sweep_overrides)
+
+
+@pytest.fixture
+def hydra_loader():
+    """(loader, master config) of a sweep (``-m``) of pipelines/train.py, as Hydra makes them."""
+    with initialize_config_dir(str(CONF), version_base="1.3"):
+        loader = GlobalHydra.instance().config_loader()
+        yield HydraLoader(loader), loader.load_configuration("config", ["hydra/sweeper=grid"], RunMode.MULTIRUN)
+
+
+def nodes(node, path="config"):
+    """Every node under ``node``: its path, type, value as written (None for a container), and
+    struct and readonly flags."""
+    container = isinstance(node, (DictConfig, ListConfig))
+    rows = [(path, type(node).__name__, None if container else node._value(),
+             node._get_flag("struct"), node._get_flag("readonly"))]
+    if container and not node._is_missing() and not node._is_none():
+        keys = node.keys() if isinstance(node, DictConfig) else range(len(node))
+        for key in keys:
+            rows += nodes(node._get_node(key), f"{path}.{key}")
+    return rows
+
+
+# Plain values of every kind (float, int, null, list, string, an interpolation, a top-level key),
+# beside a config group and a hydra key that stay the same within the grid
+VALUES_GRID = grid(**{
+    "train.lr": [0.01, "${train.tol}"], "model.hidden_widths": ["null", "[8,4]"], "seed": [0, 7],
+    "tracking.experiment": ["sweeps", "'with spaces'"], "optimizer": ["adam"], "optimizer.beta_1": [0.5, 0.8],
+    "hydra.job.chdir": ["false"],
+})
+
+
+def test_a_job_that_differs_from_one_composed_before_only_in_plain_values_gets_exactly_the_config_hydra_composes(hydra_loader):
+    loader, master = hydra_loader
+    composed = ComposedOnce(loader)
+    fast = [composed.load_sweep_config(master, job) for job in VALUES_GRID]
+    assert loader.composed == [VALUES_GRID[0]]  # one composition for the whole grid
+    for job, config in zip(VALUES_GRID, fast):
+        reference = loader.loader.load_sweep_config(master, job)
+        assert OmegaConf.to_yaml(config) == OmegaConf.to_yaml(reference)  # hydra node included
+        assert nodes(config) == nodes(reference)  # node types and flags too
+        assert config.train.lr == reference.train.lr and config.tracking == reference.tracking  # resolved alike
+
+
+def test_a_job_that_chooses_other_config_groups_or_adds_or_deletes_keys_is_composed_by_hydra(hydra_loader):
+    loader, master = hydra_loader
+    composed = ComposedOnce(loader)
+    jobs = [["dataset=moons", "train.lr=0.1"], ["dataset=circles", "train.lr=0.1"], ["dataset=circles", "train.lr=0.5"],
+            ["+extra=1", "train.lr=0.1"], ["+extra=2", "train.lr=0.1"], ["train.lr=0.1", "~experiment"],
+            ["train.lr=0.1", "optimizer.momentum=0.5", "optimizer=momentum"]]
+    configs = [composed.load_sweep_config(master, job) for job in jobs]
+    assert loader.composed == [jobs[0], jobs[1], jobs[3], jobs[4], jobs[5], jobs[6]]  # only circles' lr=0.5 reused one
+    assert configs[2].dataset.name == "circles" and configs[2].train.lr == 0.5 and configs[4].extra == 2
+    assert OmegaConf.to_yaml(configs[2]) == OmegaConf.to_yaml(loader.loader.load_sweep_config(master, jobs[2]))
+
+
+def test_a_value_its_key_cannot_take_is_reported_by_hydras_composition(hydra_loader):
+    loader, master = hydra_loader
+    composed = ComposedOnce(loader)
+    composed.load_sweep_config(master, ["train.lr=0.1"])
+    with pytest.raises(ConfigCompositionException, match="train.lr=abc"):
+        composed.load_sweep_config(master, ["train.lr=abc"])
+    assert loader.composed[-1] == ["train.lr=abc"]
+
+
+def test_a_config_handed_out_is_the_jobs_own_writing_into_it_changes_no_later_job(hydra_loader):
+    loader, master = hydra_loader
+    composed = ComposedOnce(loader)
+    first = composed.load_sweep_config(master, ["train.lr=0.1"])
+    first.train.iterations = 3  # as a job may (the launcher writes its number, the run what it dropped)
+    second = composed.load_sweep_config(master, ["train.lr=0.5"])
+    assert second.train.iterations != 3 and second.train.lr == 0.5 and list(second.hydra.overrides.task) == ["train.lr=0.5"]

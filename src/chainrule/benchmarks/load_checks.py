@@ -17,7 +17,7 @@ HISTORIES = ("train/loss", "val/loss")
 """The step metrics with one point per iteration, steps 0 … STEPS − 1."""
 
 FIGURES = {f"figures/{name}.png" for name in
-           ("loss_curve", "network", "decision_boundary", "roc_curve", "confusion_matrix")}
+           ("loss_curve", "decision_boundary", "roc_curve", "confusion_matrix")}
 """What a client's run draws (``figures=sweep`` on moons' two inputs)."""
 
 FILES = {"config.yaml", "overrides.yaml", "label_mapping.json", "confusion_matrix.json"}
