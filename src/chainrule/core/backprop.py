@@ -13,23 +13,26 @@ from types import SimpleNamespace
 
 import numpy as np
 
-BLOCK_VALUES = 2**17
-"""Values per layer buffer of a block of rows: the one performance trick of forward and backward.
+BLOCK_BYTES = 2**20
+"""Bytes per layer buffer of a block of rows: the one performance trick of forward and backward.
 
 The gradient over a batch is a sum over its rows, so a batch is worked through in blocks of
-rows, each block's gradient added to the total. A block holds at most this many values in its
-widest layer (131,072: 1 MB in float64, so a layer's intermediates stay in the CPU's cache
-between the elementwise passes over them instead of streaming through memory at each one —
-at 20,000 × 20 with H = 64 an iteration takes about half the time of the whole batch at once),
-and the workspace holds one block, not the batch. A batch of at most one block is computed
-exactly as without blocking — the seed's own setups (≤ 100 rows) bit for bit.
+rows, each block's gradient added to the total. A block holds at most this much of its widest
+layer (1 MiB: 131,072 values in float64, 262,144 in float32), so a layer's intermediates stay in
+the CPU's cache between the elementwise passes over them instead of streaming through memory at
+each one — at 20,000 × 20 with H = 64 an iteration takes about half the time of the whole batch
+at once — and the workspace holds one block, not the batch. Counted in bytes, not values: a
+float32 block of as many rows as a float64 one would pay each block's fixed cost (some twenty
+NumPy calls) twice as often for the same data (``make bench``'s 10-class float32 row: 14.2 ms per
+iteration in blocks of 512 KiB, 13.5 ms in blocks of 1 MiB). A batch of at most one block is
+computed exactly as without blocking — the seed's own setups (≤ 100 rows) bit for bit.
 """
 
 
 def block_rows(net) -> int:
-    """Rows per block for ``net``: :data:`BLOCK_VALUES` over its widest layer (its input counted)."""
+    """Rows per block for ``net``: :data:`BLOCK_BYTES` over its widest layer (its input counted)."""
     widest = 1 + max(net.n_features, *net._widths, net.n_classes)
-    return max(1, BLOCK_VALUES // widest)
+    return max(1, BLOCK_BYTES // (np.dtype(net.dtype).itemsize * widest))
 
 
 def blocks(n: int, rows: int):
