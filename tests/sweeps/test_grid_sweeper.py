@@ -149,12 +149,25 @@ def test_a_job_that_chooses_other_config_groups_or_adds_or_deletes_keys_is_compo
     assert OmegaConf.to_yaml(configs[2]) == OmegaConf.to_yaml(loader.loader.load_sweep_config(master, jobs[2]))
 
 
-def test_a_value_its_key_cannot_take_is_reported_by_hydras_composition(hydra_loader):
+def test_a_grid_over_values_is_checked_and_launched_for_one_composition(hydra_loader):
     loader, master = hydra_loader
     composed = ComposedOnce(loader)
-    composed.load_sweep_config(master, ["train.lr=0.1"])
-    with pytest.raises(ConfigCompositionException, match="train.lr=abc"):
-        composed.load_sweep_config(master, ["train.lr=abc"])
+    jobs = grid(**{"train.lr": [0.01, 0.1, 0.5, 1.0], "model.hidden_width": [2, 4, 8, 16]})
+    for job in covering_jobs(jobs):
+        composed.check(master, job)
+    configs = [composed.load_sweep_config(master, job) for job in jobs]
+    assert loader.composed == [jobs[0]]
+    assert [(c.train.lr, c.model.hidden_width) for c in configs] == [(lr, w) for lr in (0.01, 0.1, 0.5, 1.0) for w in (2, 4, 8, 16)]
+
+
+@pytest.mark.parametrize("stage", ["check", "load_sweep_config"])
+def test_a_value_its_key_cannot_take_is_reported_by_hydras_composition(hydra_loader, stage):
+    loader, master = hydra_loader
+    composed = ComposedOnce(loader)
+    composed.check(master, ["train.lr=0.1"])
+    with pytest.raises(ConfigCompositionException, match="train.lr=abc") as error:
+        getattr(composed, stage)(master, ["train.lr=abc"])
+    assert "could not be converted to Float" in str(error.value.__cause__ or error.value)
     assert loader.composed[-1] == ["train.lr=abc"]
 
 

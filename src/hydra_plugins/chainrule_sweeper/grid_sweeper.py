@@ -5,15 +5,16 @@ Before launching a batch of jobs, Hydra's basic sweeper composes the config of e
 so that an override that cannot be composed (an unknown group option, a value of the wrong type)
 stops the sweep before any job runs; the launcher then composes each job's config again to run
 it. For an N × M grid that check costs N × M compositions, about 85 ms each here: a fifth of a
-small job's whole cost. This sweeper composes just enough of the jobs that every override value
+small job's whole cost. This sweeper checks just enough of the jobs that every override value
 of the batch is in one of them — max(N, M) for a grid over two keys, each job bringing a new
 value of every key while it can — which still stops the sweep before any job for a bad value
 anywhere in the grid. A failure that only one particular combination of good values causes
 shows when that job comes up. And a launcher in this process (Hydra's basic one) is handed the
-configs the check composed instead of composing them again, so the check costs no composition
-at all there. A job of that launcher that differs from a job composed before only in the values
-of plain keys (``train.lr=0.5`` where it had ``train.lr=0.1``) is that job's config with the new
-values set as Hydra sets them, about 8 ms instead of 85 (:class:`ComposedOnce`). Launchers that
+configs the check made instead of making them again, so the check costs nothing there. And a job
+that differs from a job composed before only in the values of plain keys (``train.lr=0.5`` where
+it had ``train.lr=0.1``), checked or launched, is that job's config with the new values set as
+Hydra's composition sets them, which checks them as composing does: about 8 ms instead of 85
+(:class:`ComposedOnce`), so a grid over values costs one composition in all. Launchers that
 compose in other processes (joblib's workers, submitit's jobs) get a loader without either, and
 compose every job as before.
 
@@ -52,9 +53,8 @@ def covering_jobs(batch: Sequence[Sequence[str]]) -> List[Sequence[str]]:
 class ComposedOnce:
     """Hydra's config loader, composing each job of a sweep at most once, and most jobs never.
 
-    - A job's config composed by :meth:`check` is handed out by the next :meth:`load_sweep_config`
-      for the same overrides rather than composed again (once: the launcher writes the job's
-      number into it).
+    - A job's config made by :meth:`check` is handed out by the next :meth:`load_sweep_config` for
+      the same overrides rather than made again (once: the launcher writes the job's number into it).
     - A job whose overrides differ from those of a job composed before only in the values of plain
       keys — the same keys in the same order, the same config groups and ``hydra.`` overrides, no
       ``+``, ``++`` or ``~``, no dict value — starts from a copy of that job's config: the new values
@@ -73,21 +73,25 @@ class ComposedOnce:
         self._parser: Optional[OverridesParser] = None
 
     def check(self, master_config: DictConfig, overrides: Sequence[str]) -> None:
-        """Compose the job of ``overrides`` (Hydra's error if it cannot be) and keep its config."""
-        self.checked[tuple(overrides)] = self._compose(master_config, list(overrides), self._shape(master_config, overrides)[0])
+        """Make the config of the job of ``overrides`` (Hydra's error if it cannot be) and keep it."""
+        self.checked[tuple(overrides)] = self._config(master_config, list(overrides))
 
     def load_sweep_config(self, master_config: DictConfig, sweep_overrides: List[str]) -> DictConfig:
         composed = self.checked.pop(tuple(sweep_overrides), None)
-        if composed is not None:
-            return composed
-        shape, parsed, values = self._shape(master_config, sweep_overrides)
+        return composed if composed is not None else self._config(master_config, sweep_overrides)
+
+    def _config(self, master_config: DictConfig, overrides: List[str]) -> DictConfig:
+        """The job's config: from a template of its shape if there is one, else composed by Hydra.
+        Setting a value checks it as composing does (its type, its key), so a bad one fails either
+        way, and is then reported by Hydra's composition."""
+        shape, parsed, values = self._shape(master_config, overrides)
         template = self.templates.get(shape) if shape is not None else None
         if template is not None:
             try:
                 return _with_values(template, master_config, parsed, values)
             except Exception:  # noqa: BLE001 — Hydra's composition below reports what is wrong
                 pass
-        return self._compose(master_config, sweep_overrides, shape)
+        return self._compose(master_config, overrides, shape)
 
     def _compose(self, master_config: DictConfig, overrides: List[str], shape: Optional[Tuple[str, ...]]) -> DictConfig:
         """Hydra's composition of the job; a copy kept (the job writes into its own) as the template
