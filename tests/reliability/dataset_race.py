@@ -48,7 +48,10 @@ def rival() -> None:
         with mlflow.start_run(experiment_id=experiment_id, run_name=f"round{round_}"):
             time.sleep(max(0.0, start + round_ * gap - time.time()))  # every rival calls log_inputs at this instant
             records.log_splits(splits, f"round{round_}", None)
-    print(json.dumps({"runs": rounds, "lost": lost}), flush=True)  # one short write: lines do not interleave
+    # One write(2) of the whole line, newline included: a pipe never interleaves a write of under
+    # PIPE_BUF bytes with another. (print() writes the text and the newline apart when stdout is
+    # unbuffered, PYTHONUNBUFFERED=1, and two rivals' lines then ran together in CI once.)
+    os.write(sys.stdout.fileno(), (json.dumps({"runs": rounds, "lost": lost}) + "\n").encode())
 
 
 records._lost_insert_race = counted
