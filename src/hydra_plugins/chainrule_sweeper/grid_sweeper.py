@@ -97,7 +97,7 @@ class ComposedOnce:
         """Hydra's composition of the job; a copy kept (the job writes into its own) as the template
         of its ``shape``, if it has one and none is kept yet."""
         config = self.loader.load_sweep_config(master_config, overrides)
-        if shape is not None and shape not in self.templates and isinstance(config, DictConfig):
+        if shape is not None and shape not in self.templates:
             self.templates[shape] = copy.deepcopy(config)
         return config
 
