@@ -170,3 +170,53 @@ def test_objective_over_trials_marks_failed_trials_and_the_best_so_far():
     labels = [line.get_label() for line in ax.get_lines()]
     assert labels == ["trial", "best so far", "failed or diverged"]
     np.testing.assert_array_equal(ax.get_lines()[1].get_ydata(), [0.5, 0.5, 0.3, 0.3])
+
+
+def parts_outside_the_canvas(fig) -> list[str]:
+    """The panels of ``fig`` whose drawn labels (ticks, axis labels, title, legend) a PNG of it would
+    cut, and its own texts (the suptitle) that it would cut."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    canvas = fig.bbox.padded(0.5)  # half a pixel of rounding
+    inside = lambda box: canvas.contains(box.x0, box.y0) and canvas.contains(box.x1, box.y1)  # noqa: E731
+    cut = [ax.get_title() or ax.get_ylabel() or "a panel" for ax in fig.axes if not inside(ax.get_tightbbox(renderer))]
+    return cut + [t.get_text() for t in fig.texts if t.get_text() and not inside(t.get_window_extent(renderer))]
+
+
+def test_figures_drawn_with_fixed_margins_keep_every_label_on_the_canvas():
+    """The per-run figures and a sweep's line plots use fixed margins, not a layout engine (faster):
+    nothing a reader needs may fall off the image."""
+    model, points = two_d_model()
+    many_decades = np.geomspace(30, 3e-5, 200)  # the widest tick labels the plain log axis writes
+    curves = pd.DataFrame([{"panel": panel, "label": f"α = {lr:g}", "order": lr, "step": step, "loss": loss * lr}
+                           for panel in ("logistic", "mlp") for lr in (0.01, 1.0) for step, loss in enumerate(many_decades)])
+    scores = pd.DataFrame({"hidden_width": [1, 2, 64] * 2, "lr": [0.1] * 3 + [1.0] * 3, "test/accuracy": np.linspace(0.6, 0.9, 6)})
+    figures = {
+        "loss_curve": plots.loss_curve(many_decades, many_decades / 2, "mlp-h16-lr0.5: loss per iteration", kept=120),
+        "roc_curve": plots.roc_curve(Y, P, "mlp-h16-lr0.5: ROC"),
+        "confusion_matrix": plots.confusion_matrix(Y["test"], P["test"], {0: "benign", 1: "malignant"},
+                                                   "mlp-h16-lr0.5\ntest confusion matrix"),
+        "decision_boundary": plots.decision_boundary(model.predict_proba, points, ["x1", "x2"], "mlp: ŷ and the data", resolution=20),
+        "loss_comparison, one panel": plots.loss_comparison(curves[curves["panel"] == "mlp"], "Training loss per iteration, by learning rate"),
+        "loss_comparison, two panels": plots.loss_comparison(curves, "Training loss per iteration, by learning rate"),
+        "width_comparison": plots.width_comparison(scores, "test/accuracy", "Test accuracy by hidden width"),
+        "objective_over_trials": plots.objective_over_trials(pd.Series([0.5, np.nan, 0.3]), "val/log_loss", True, "Search: val/log_loss per trial"),
+    }
+    assert {name: cut for name, fig in figures.items() if (cut := parts_outside_the_canvas(fig))} == {}
+
+
+def labelled_y_ticks(ax) -> list[str]:
+    """The y tick labels a reader sees: drawn ones within the axis, major and minor."""
+    ax.figure.savefig(io.BytesIO(), format="png")
+    low, high = ax.get_ylim()
+    ticks = [*zip(ax.get_yticklabels(), ax.get_yticks()), *zip(ax.yaxis.get_minorticklabels(), ax.yaxis.get_minorticklocs())]
+    return sorted((t.get_text() for t, at in ticks if low <= at <= high and t.get_text()), key=float)
+
+
+def test_a_log_loss_axis_labels_in_plain_numbers_and_only_decades_when_it_spans_several():
+    (within_a_decade,) = plots.loss_curve(np.geomspace(0.69, 0.25, 50), None, "t").axes
+    assert labelled_y_ticks(within_a_decade) == ["0.3", "0.4", "0.6"]  # minor ticks labelled: there is no decade in view
+    (six_decades,) = plots.loss_curve(np.geomspace(30, 3e-5, 50), None, "t").axes
+    assert labelled_y_ticks(six_decades) == ["0.0001", "0.001", "0.01", "0.1", "1", "10"]  # 2, 3, … 9 × 10^k would collide

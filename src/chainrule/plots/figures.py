@@ -22,7 +22,7 @@ import pandas as pd
 from chainrule.plots.classification import confusion_matrix, decision_boundary, roc_curve  # noqa: F401  (figures too)
 from chainrule.plots.landscape import loss_landscape  # noqa: F401  (a figure too)
 from chainrule.plots.network import network_diagram, neuron_maps  # noqa: F401  (figures too)
-from chainrule.plots.style import FIXED_MARGINS, STYLE, _plain_log_axis, load_backend, mpl  # noqa: F401  (load_backend too)
+from chainrule.plots.style import FIXED_MARGINS, STYLE, _plain_log_axis, inch_margins, load_backend, mpl  # noqa: F401  (load_backend too)
 from chainrule.plots.training import surface_frames  # noqa: F401  (frames: a SeriesSpec's)
 
 
@@ -99,8 +99,9 @@ def loss_comparison(curves: pd.DataFrame, title: str):
     lines = curves[["label", "order"]].drop_duplicates().sort_values(["order", "label"])["label"].tolist()
     colors = dict(zip(lines, mpl.colormaps["viridis"](np.linspace(0, 0.9, len(lines)))))
     with mpl.rc_context(STYLE):
-        fig = mpl.Figure(figsize=(5.2 * len(panels), 4.0), layout="constrained")
+        fig = mpl.Figure(figsize=(5.2 * len(panels), 4.0))
         axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)
+        inch_margins(fig, left=0.85, right=0.15, bottom=0.55, top=0.75, between=0.25)  # room for the suptitle and panel titles
         for ax, panel in zip(axes[0], panels):
             for label in lines:
                 points = curves[(curves["panel"] == panel) & (curves["label"] == label)].sort_values("step")
@@ -119,7 +120,8 @@ def loss_comparison(curves: pd.DataFrame, title: str):
 def _score_against(scores: pd.DataFrame, column: str, metric: str, title: str, xlabel: str, log2: bool):
     """A final score against one swept setting, one line per learning rate."""
     with mpl.rc_context(STYLE):
-        fig = mpl.Figure(figsize=(6.4, 4.0), layout="constrained")
+        fig = mpl.Figure(figsize=(6.4, 4.0))
+        fig.subplots_adjust(**FIXED_MARGINS)
         ax = fig.subplots()
         for lr, group in scores.sort_values(column).groupby("lr"):
             ax.plot(group[column], group[metric], "o-", label=f"α = {lr:g}")
@@ -201,7 +203,8 @@ def objective_over_trials(values: pd.Series, objective: str, minimize: bool, tit
         (drawn as ✕ along the top of the axes).
     """
     with mpl.rc_context(STYLE):
-        fig = mpl.Figure(figsize=(6.4, 4.0), layout="constrained")
+        fig = mpl.Figure(figsize=(6.4, 4.0))
+        fig.subplots_adjust(**FIXED_MARGINS)
         ax = fig.subplots()
         trials = np.arange(1, len(values) + 1)
         scores = values.to_numpy(dtype=float)
