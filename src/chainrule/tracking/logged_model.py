@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
 import importlib.util
+import os
 import shutil
 import tempfile
 from modulefinder import ModuleFinder
@@ -43,10 +45,18 @@ def model_code() -> tuple[Path, ...]:
     return tuple(sorted(f.relative_to(root) for f in files))
 
 
-def model_package(folder: Path) -> Path:
-    """A copy of the ``chainrule`` package cut down to :func:`model_code`, in ``folder``: what travels
-    with each logged model (its ``code/``)."""
+def model_package() -> Path:
+    """A copy of the ``chainrule`` package cut down to :func:`model_code`: what travels with each logged
+    model (its ``code/``; MLflow copies it into the model). Made once per process, in a temporary folder
+    that process removes when it exits (a forked child makes its own)."""
+    return _package_of(os.getpid())
+
+
+@functools.cache  # the same files for every model a process logs: copied once (21 files, ≈ 8 ms a run here)
+def _package_of(pid: int) -> Path:
     root = Path(chainrule.__file__).parent.parent
+    folder = Path(tempfile.mkdtemp(prefix="chainrule-model-code-"))
+    atexit.register(lambda: os.getpid() == pid and shutil.rmtree(folder, ignore_errors=True))
     for relative in model_code():
         (folder / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(root / relative, folder / relative)
@@ -86,7 +96,7 @@ def log_model(predictor_parts: dict, example: pd.DataFrame) -> str:
     with tempfile.TemporaryDirectory() as tmp, without_mlflow_hints():
         weights_file = Path(tmp) / "weights.npz"
         weights.save(weights_file, **predictor_parts)
-        package = model_package(Path(tmp))
+        package = model_package()
         info = mlflow.pyfunc.log_model(
             name="model",
             python_model=str(package / "model" / "pyfunc.py"),
